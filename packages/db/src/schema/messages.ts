@@ -1,0 +1,116 @@
+import { sql } from "drizzle-orm";
+import {
+  type AnyPgColumn,
+  check,
+  index,
+  integer,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+import { conversations } from "./conversations";
+import { users } from "./users";
+
+export const messageKind = pgEnum("message_kind", [
+  "text",
+  "image",
+  "file",
+  "voice",
+  "video",
+  "system",
+]);
+
+export const messages = pgTable(
+  "messages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    conversationId: uuid("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    /** Gap-free, strictly increasing within the conversation; assigned in the insert's transaction. */
+    seq: integer("seq").notNull(),
+    senderId: uuid("sender_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** Chosen by the sender's device; a retried send with the same id returns the first message. */
+    clientId: uuid("client_id").notNull(),
+    kind: messageKind("kind").notNull().default("text"),
+    /** Null once the message is deleted: the row stays as a tombstone so seq keeps no gaps. */
+    body: text("body"),
+    replyToId: uuid("reply_to_id").references((): AnyPgColumn => messages.id, {
+      onDelete: "set null",
+    }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    editedAt: timestamp("edited_at", { withTimezone: true }),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+    /** Disappearing messages: past this instant the body is purged. */
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+  },
+  (table) => [
+    // Also the keyset index for history pages: WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC.
+    uniqueIndex("messages_conversation_seq_key").on(table.conversationId, table.seq),
+    uniqueIndex("messages_sender_client_id_key").on(table.senderId, table.clientId),
+    index("messages_expires_at_idx")
+      .on(table.expiresAt)
+      .where(sql`${table.expiresAt} is not null and ${table.deletedAt} is null`),
+    check("messages_seq_positive", sql`${table.seq} > 0`),
+    check(
+      "messages_body_present",
+      sql`${table.deletedAt} is not null or ${table.body} is not null`,
+    ),
+    check("messages_body_length", sql`char_length(${table.body}) <= 4000`),
+  ],
+);
+
+export const attachments = pgTable(
+  "attachments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** Null between upload and the send that uses it. */
+    messageId: uuid("message_id").references(() => messages.id, { onDelete: "cascade" }),
+    uploaderId: uuid("uploader_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    storageKey: text("storage_key").notNull(),
+    fileName: text("file_name").notNull(),
+    contentType: text("content_type").notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+    width: integer("width"),
+    height: integer("height"),
+    durationMs: integer("duration_ms"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex("attachments_storage_key").on(table.storageKey),
+    index("attachments_message_idx").on(table.messageId),
+    check("attachments_size_nonnegative", sql`${table.sizeBytes} >= 0`),
+  ],
+);
+
+/** One row per user, message and emoji. */
+export const reactions = pgTable(
+  "reactions",
+  {
+    messageId: uuid("message_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    emoji: text("emoji").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ name: "reactions_pkey", columns: [table.messageId, table.userId, table.emoji] }),
+    check("reactions_emoji_length", sql`char_length(${table.emoji}) between 1 and 32`),
+  ],
+);
+
+export type Message = typeof messages.$inferSelect;
+export type Attachment = typeof attachments.$inferSelect;
+export type Reaction = typeof reactions.$inferSelect;
