@@ -25,7 +25,8 @@ export async function migrate(handle: DatabaseHandle): Promise<void> {
   if (!handle.postgres) throw new Error("migrate: the database handle has no driver");
   const options = handle.postgres.options;
   // One dedicated connection, so the advisory lock and the migration share a session.
-  const client = postgres({ ...options, max: 1, onnotice: () => {} } as postgres.Options<{}>);
+  // `options` is postgres.js's parsed form (host and port as arrays); postgres() accepts it back.
+  const client = postgres({ ...options, max: 1, onnotice: () => {} } as unknown as postgres.Options<{}>);
   try {
     await client`select pg_advisory_lock(${migrationLockKey})`;
     await migratePostgres(drizzlePostgres(client), { migrationsFolder });

@@ -1,0 +1,98 @@
+/**
+ * What the API returns for stored rows. Dates travel as ISO-8601 strings so that events read
+ * back from the log and live events have one shape. No password hash or session secret is
+ * ever part of a view.
+ */
+
+export interface PublicUser {
+  id: string;
+  username: string;
+  displayName: string;
+  createdAt: string;
+}
+
+export type MessageKind = "text" | "image" | "file" | "voice" | "video" | "system";
+
+export interface ReactionView {
+  emoji: string;
+  userIds: string[];
+}
+
+export interface MessageView {
+  id: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  clientId: string;
+  kind: MessageKind;
+  /** Null once deleted for everyone. */
+  body: string | null;
+  replyToId: string | null;
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+  expiresAt: string | null;
+  reactions: ReactionView[];
+}
+
+export type MemberRole = "owner" | "admin" | "member";
+
+export interface ConversationMemberView {
+  userId: string;
+  username: string;
+  displayName: string;
+  role: MemberRole;
+  lastReadSeq: number;
+  joinedAt: string;
+}
+
+export interface ConversationView {
+  id: string;
+  kind: "direct" | "group";
+  title: string | null;
+  creatorId: string | null;
+  lastSeq: number;
+  lastActivityAt: string;
+  createdAt: string;
+  /** Current members only (those who have not left). */
+  members: ConversationMemberView[];
+}
+
+export interface ConversationSummary extends ConversationView {
+  lastMessage: MessageView | null;
+  unreadCount: number;
+  /** The caller's own read position. */
+  lastReadSeq: number;
+}
+
+export interface FriendRequestView {
+  requester: PublicUser;
+  addressee: PublicUser;
+  createdAt: string;
+}
+
+export interface FriendView {
+  user: PublicUser;
+  since: string;
+  online: boolean;
+}
+
+export function isoDate(value: Date): string;
+export function isoDate(value: Date | null): string | null;
+export function isoDate(value: Date | null): string | null {
+  return value ? value.toISOString() : null;
+}
+
+export function toPublicUser(row: {
+  id: string;
+  username: string;
+  displayName: string;
+  createdAt: Date;
+}): PublicUser {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.displayName,
+    createdAt: isoDate(row.createdAt),
+  };
+}

@@ -1,0 +1,261 @@
+import type { Database } from "@parley/db/client";
+
+import type { Logger } from "../logger";
+import type { EventBus } from "./bus";
+import { readEventRange, readLatestEventId } from "./log";
+import type {
+  DurableEvent,
+  EphemeralEnvelope,
+  EphemeralEvent,
+  StoredEvent,
+} from "./types";
+
+export type FeedItem =
+  | { kind: "durable"; stored: StoredEvent }
+  | { kind: "ephemeral"; event: EphemeralEvent };
+
+interface Subscriber {
+  userId: string;
+  conversations: Set<string>;
+  blocked: Set<string>;
+  deliver: (item: FeedItem) => void;
+}
+
+export interface FeedSubscription {
+  /** Replaces the conversations and blocked users this subscriber hears; joins and blocks that
+   * arrive later as events are applied by the feed itself, in event order. */
+  setAudience: (audience: { conversationIds: Iterable<string>; blockedUserIds: Iterable<string> }) => void;
+  isBlocked: (userId: string) => boolean;
+  close: () => void;
+}
+
+export interface EventFeedOptions {
+  db: Database;
+  bus: EventBus;
+  logger: Logger;
+  /** How often the log is re-read in case the bus lost the newest events. */
+  pollIntervalMs?: number;
+  /** How long a hole in the id sequence may wait for the bus before the log is read. */
+  gapWaitMs?: number;
+}
+
+const catchUpPageSize = 1_000;
+
+/** Who sent a message-like event, for hiding blocked users' messages and typing. */
+function senderOf(event: DurableEvent | EphemeralEvent): string | null {
+  switch (event.type) {
+    case "message.created":
+    case "message.edited":
+    case "message.deleted":
+      return event.message.senderId;
+    case "typing":
+      return event.userId;
+    default:
+      return null;
+  }
+}
+
+/**
+ * One per process. Turns bus notifications (possibly late, reordered, duplicated or lost) into
+ * the gap-free, id-ordered stream of the log, and hands each event to the local subscribers it
+ * is addressed to, looked up by conversation or user rather than by scanning every connection.
+ */
+export class EventFeed {
+  readonly #db: Database;
+  readonly #bus: EventBus;
+  readonly #logger: Logger;
+  readonly #pollIntervalMs: number;
+  readonly #gapWaitMs: number;
+  #watermark = 0;
+  readonly #pending = new Map<number, StoredEvent>();
+  readonly #byConversation = new Map<string, Set<Subscriber>>();
+  readonly #byUser = new Map<string, Set<Subscriber>>();
+  #catchUp: Promise<void> | null = null;
+  #catchUpAgain = false;
+  #gapTimer: NodeJS.Timeout | null = null;
+  #pollTimer: NodeJS.Timeout | null = null;
+  #stopped = false;
+
+  constructor(options: EventFeedOptions) {
+    this.#db = options.db;
+    this.#bus = options.bus;
+    this.#logger = options.logger;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.#gapWaitMs = options.gapWaitMs ?? 50;
+  }
+
+  /** The highest id up to which every event has been handed to local subscribers. */
+  get watermark(): number {
+    return this.#watermark;
+  }
+
+  async start(): Promise<void> {
+    this.#watermark = await readLatestEventId(this.#db);
+    await this.#bus.connect({
+      onEvents: (events) => this.#ingest(events),
+      onEphemeral: (envelope) => this.#dispatchEphemeral(envelope),
+      onGap: () => this.requestCatchUp(),
+    });
+    this.#pollTimer = setInterval(() => this.requestCatchUp(), this.#pollIntervalMs);
+    this.#pollTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#pollTimer) clearInterval(this.#pollTimer);
+    if (this.#gapTimer) clearTimeout(this.#gapTimer);
+    await this.#catchUp;
+    await this.#bus.close();
+  }
+
+  /** Announces events that were just committed by this process. */
+  publish(events: StoredEvent[]): void {
+    if (events.length > 0) this.#bus.publishEvents(events);
+  }
+
+  publishEphemeral(envelope: EphemeralEnvelope): void {
+    this.#bus.publishEphemeral(envelope);
+  }
+
+  subscribe(userId: string, deliver: (item: FeedItem) => void): FeedSubscription {
+    const subscriber: Subscriber = { userId, conversations: new Set(), blocked: new Set(), deliver };
+    addToIndex(this.#byUser, userId, subscriber);
+    return {
+      setAudience: ({ conversationIds, blockedUserIds }) => {
+        for (const id of subscriber.conversations) removeFromIndex(this.#byConversation, id, subscriber);
+        subscriber.conversations = new Set(conversationIds);
+        for (const id of subscriber.conversations) addToIndex(this.#byConversation, id, subscriber);
+        subscriber.blocked = new Set(blockedUserIds);
+      },
+      isBlocked: (otherUserId) => subscriber.blocked.has(otherUserId),
+      close: () => {
+        removeFromIndex(this.#byUser, userId, subscriber);
+        for (const id of subscriber.conversations) removeFromIndex(this.#byConversation, id, subscriber);
+        subscriber.conversations.clear();
+      },
+    };
+  }
+
+  /** Reads the log past the watermark; concurrent requests share one read. */
+  requestCatchUp(): void {
+    if (this.#stopped) return;
+    if (this.#catchUp) {
+      this.#catchUpAgain = true;
+      return;
+    }
+    this.#catchUp = this.#readLog()
+      .catch((error: unknown) => {
+        this.#logger.warn({ err: String(error) }, "event feed could not read the log");
+      })
+      .finally(() => {
+        this.#catchUp = null;
+        if (this.#catchUpAgain) {
+          this.#catchUpAgain = false;
+          this.requestCatchUp();
+        }
+      });
+  }
+
+  async #readLog(): Promise<void> {
+    for (;;) {
+      const rows = await readEventRange(this.#db, {
+        afterId: this.#watermark,
+        limit: catchUpPageSize,
+      });
+      this.#ingest(rows);
+      if (rows.length < catchUpPageSize || this.#stopped) return;
+    }
+  }
+
+  #ingest(events: StoredEvent[]): void {
+    for (const stored of events) {
+      if (stored.id > this.#watermark) this.#pending.set(stored.id, stored);
+    }
+    for (let next = this.#pending.get(this.#watermark + 1); next; next = this.#pending.get(this.#watermark + 1)) {
+      this.#pending.delete(next.id);
+      this.#watermark = next.id;
+      this.#dispatch(next);
+    }
+    if (this.#pending.size > 0 && !this.#gapTimer && !this.#stopped) {
+      // A hole: an earlier event is late or lost on the bus. Give it a moment, then ask the log.
+      this.#gapTimer = setTimeout(() => {
+        this.#gapTimer = null;
+        if (this.#pending.size > 0) this.requestCatchUp();
+      }, this.#gapWaitMs);
+      this.#gapTimer.unref();
+    }
+  }
+
+  #dispatch(stored: StoredEvent): void {
+    const item: FeedItem = { kind: "durable", stored };
+    if (stored.conversationId) {
+      const sender = senderOf(stored.event);
+      for (const subscriber of this.#byConversation.get(stored.conversationId) ?? []) {
+        if (sender && subscriber.blocked.has(sender)) continue;
+        subscriber.deliver(item);
+      }
+      return;
+    }
+    if (!stored.userId) return;
+    for (const subscriber of this.#byUser.get(stored.userId) ?? []) {
+      this.#applyToAudience(subscriber, stored.event);
+      subscriber.deliver(item);
+    }
+  }
+
+  /** Keeps a subscriber's audience in step with the log, before the next event is dispatched. */
+  #applyToAudience(subscriber: Subscriber, event: DurableEvent): void {
+    switch (event.type) {
+      case "conversation.joined":
+        if (!subscriber.conversations.has(event.conversationId)) {
+          subscriber.conversations.add(event.conversationId);
+          addToIndex(this.#byConversation, event.conversationId, subscriber);
+        }
+        break;
+      case "conversation.left":
+        subscriber.conversations.delete(event.conversationId);
+        removeFromIndex(this.#byConversation, event.conversationId, subscriber);
+        break;
+      case "block.added":
+        subscriber.blocked.add(event.userId);
+        break;
+      case "block.removed":
+        subscriber.blocked.delete(event.userId);
+        break;
+      default:
+        break;
+    }
+  }
+
+  #dispatchEphemeral(envelope: EphemeralEnvelope): void {
+    const item: FeedItem = { kind: "ephemeral", event: envelope.event };
+    const sender = senderOf(envelope.event);
+    if ("conversationId" in envelope.audience) {
+      for (const subscriber of this.#byConversation.get(envelope.audience.conversationId) ?? []) {
+        if (sender && (sender === subscriber.userId || subscriber.blocked.has(sender))) continue;
+        subscriber.deliver(item);
+      }
+      return;
+    }
+    for (const userId of envelope.audience.userIds) {
+      for (const subscriber of this.#byUser.get(userId) ?? []) subscriber.deliver(item);
+    }
+  }
+}
+
+function addToIndex(index: Map<string, Set<Subscriber>>, key: string, subscriber: Subscriber): void {
+  let set = index.get(key);
+  if (!set) {
+    set = new Set();
+    index.set(key, set);
+  }
+  set.add(subscriber);
+}
+
+function removeFromIndex(index: Map<string, Set<Subscriber>>, key: string, subscriber: Subscriber): void {
+  const set = index.get(key);
+  if (!set) return;
+  set.delete(subscriber);
+  if (set.size === 0) index.delete(key);
+}
+

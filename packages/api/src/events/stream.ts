@@ -1,0 +1,133 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { tracked, type TrackedEnvelope } from "@trpc/server";
+
+import type { Database } from "@parley/db/client";
+import { blocks, conversationMembers } from "@parley/db/schema";
+
+import { DomainError } from "../errors";
+import type { Presence } from "../presence";
+import type { EventFeed, FeedItem } from "./feed";
+import { readEventsForUser, readLatestEventId } from "./log";
+import type { DurableEvent, EphemeralEvent } from "./types";
+
+const backfillPageSize = 500;
+/** A subscriber this far behind is disconnected; its client resumes from the log. */
+const maxQueuedItems = 20_000;
+
+export interface StreamEventsOptions {
+  db: Database;
+  feed: EventFeed;
+  presence: Presence;
+  userId: string;
+  lastEventId: string | null | undefined;
+  signal: AbortSignal | undefined;
+}
+
+export function parseEventId(value: string): number {
+  if (!/^\d{1,15}$/.test(value)) {
+    throw new DomainError("BAD_REQUEST", "lastEventId must be an event id received from events.stream");
+  }
+  return Number(value);
+}
+
+async function loadAudience(db: Database, userId: string) {
+  const [memberships, blocked] = await Promise.all([
+    db
+      .select({ conversationId: conversationMembers.conversationId })
+      .from(conversationMembers)
+      .where(and(eq(conversationMembers.userId, userId), isNull(conversationMembers.leftAt))),
+    db.select({ blockedId: blocks.blockedId }).from(blocks).where(eq(blocks.blockerId, userId)),
+  ]);
+  return {
+    conversationIds: memberships.map((row) => row.conversationId),
+    blockedUserIds: blocked.map((row) => row.blockedId),
+  };
+}
+
+function messageSender(event: DurableEvent): string | null {
+  return event.type === "message.created" || event.type === "message.edited" || event.type === "message.deleted"
+    ? event.message.senderId
+    : null;
+}
+
+/**
+ * Everything addressed to one user: first what they missed since `lastEventId` (read from the
+ * log), then live events, each durable event exactly once and in id order.
+ *
+ * The order of steps is what makes that hold: subscribe to the feed first (so nothing that
+ * commits from now on can slip by), then read the log, then skip queued events the log
+ * already delivered.
+ */
+export async function* streamEvents(
+  options: StreamEventsOptions,
+): AsyncGenerator<TrackedEnvelope<DurableEvent> | EphemeralEvent, void, unknown> {
+  const queue: FeedItem[] = [];
+  let wake: (() => void) | null = null;
+  let overflowed = false;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+
+  const subscription = options.feed.subscribe(options.userId, (item) => {
+    if (queue.length >= maxQueuedItems) {
+      overflowed = true;
+    } else {
+      queue.push(item);
+    }
+    notify();
+  });
+  const onAbort = () => notify();
+  options.signal?.addEventListener("abort", onAbort);
+  const disconnectPresence = options.presence.connect(options.userId);
+
+  try {
+    subscription.setAudience(await loadAudience(options.db, options.userId));
+
+    let cursor: number;
+    if (options.lastEventId == null) {
+      cursor = options.feed.watermark;
+    } else {
+      // An id from a log that has since been reset must not hide the events now in it.
+      cursor = Math.min(parseEventId(options.lastEventId), await readLatestEventId(options.db));
+      for (;;) {
+        const page = await readEventsForUser(options.db, {
+          userId: options.userId,
+          afterId: cursor,
+          limit: backfillPageSize,
+        });
+        for (const stored of page) {
+          cursor = stored.id;
+          const sender = messageSender(stored.event);
+          if (sender && subscription.isBlocked(sender)) continue;
+          yield tracked(String(stored.id), stored.event);
+        }
+        if (page.length < backfillPageSize || options.signal?.aborted) break;
+      }
+    }
+
+    while (!options.signal?.aborted) {
+      if (overflowed) {
+        throw new DomainError("TOO_MANY_REQUESTS", "Event stream fell too far behind; resume from the last event id");
+      }
+      const item = queue.shift();
+      if (!item) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        continue;
+      }
+      if (item.kind === "ephemeral") {
+        yield item.event;
+        continue;
+      }
+      if (item.stored.id <= cursor) continue;
+      cursor = item.stored.id;
+      yield tracked(String(item.stored.id), item.stored.event);
+    }
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    subscription.close();
+    disconnectPresence();
+  }
+}

@@ -1,0 +1,73 @@
+import type {
+  ConversationView,
+  FriendRequestView,
+  MessageView,
+  PublicUser,
+} from "../domain/views";
+
+/** Stored in the event log and replayed on resume, addressed to a conversation's members. */
+export type ConversationEvent =
+  | { type: "message.created"; conversationId: string; message: MessageView }
+  | { type: "message.edited"; conversationId: string; message: MessageView }
+  | { type: "message.deleted"; conversationId: string; message: MessageView }
+  | {
+      type: "reaction.added" | "reaction.removed";
+      conversationId: string;
+      messageId: string;
+      userId: string;
+      emoji: string;
+    }
+  | { type: "receipt.read"; conversationId: string; userId: string; lastReadSeq: number }
+  | {
+      type: "conversation.updated";
+      conversationId: string;
+      conversation: ConversationView;
+      /** Who changed it and what: "renamed", "members_added", "member_removed", "member_left", "role_changed". */
+      change: "renamed" | "members_added" | "member_removed" | "member_left" | "role_changed";
+      actorId: string;
+      userIds: string[];
+    };
+
+/** Stored in the event log and replayed on resume, addressed to one user. */
+export type UserEvent =
+  /** The user became a member (created, opened, or added): from here on they receive its events. */
+  | { type: "conversation.joined"; conversationId: string; conversation: ConversationView }
+  /** The user left or was removed: they stop receiving its events. */
+  | { type: "conversation.left"; conversationId: string; removedBy: string | null }
+  | { type: "friend.requested"; request: FriendRequestView }
+  | { type: "friend.accepted"; friend: PublicUser; since: string }
+  | { type: "friend.declined" | "friend.cancelled" | "friend.removed"; userId: string }
+  /** Sent to the blocker only: the blocked user is never told. */
+  | { type: "block.added" | "block.removed"; userId: string }
+  | { type: "profile.updated"; user: PublicUser };
+
+export type DurableEvent = ConversationEvent | UserEvent;
+
+/** Not stored and never replayed: a missed one is simply stale. */
+export type EphemeralEvent =
+  | { type: "typing"; conversationId: string; userId: string; expiresAt: string }
+  | { type: "presence"; userId: string; online: boolean };
+
+export type EventAudience = { conversationId: string } | { userId: string };
+
+export interface PendingEvent {
+  audience: EventAudience;
+  event: DurableEvent;
+}
+
+/** A durable event as the log holds it: ids are gap-free and committed in id order. */
+export interface StoredEvent {
+  id: number;
+  conversationId: string | null;
+  userId: string | null;
+  event: DurableEvent;
+}
+
+export interface EphemeralEnvelope {
+  /** Delivered to the conversation's current members, or to these users. */
+  audience: { conversationId: string } | { userIds: string[] };
+  event: EphemeralEvent;
+}
+
+/** What `events.stream` yields: durable events carry their log id for resume. */
+export type StreamEvent = DurableEvent | EphemeralEvent;

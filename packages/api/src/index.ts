@@ -1,0 +1,10 @@
+export { appRouter, type AppRouter } from "./root";
+export { createContext, createCallerFactory, sessionCookieName, type Context } from "./trpc";
+export { startServices, type ParleyConfig, type ParleyServices, type StartServicesOptions } from "./services";
+export { createFetchHandler, clientAddressHeader, trpcEndpoint } from "./transport/http";
+export { createNodeRequestListener } from "./transport/node";
+export { createWebSocketTransport, type WebSocketTransport } from "./transport/websocket";
+export { isOriginAllowed } from "./origin";
+export type { Logger } from "./logger";
+export type * from "./domain/views";
+export type { DurableEvent, EphemeralEvent, StreamEvent, ConversationEvent, UserEvent } from "./events/types";

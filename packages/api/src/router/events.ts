@@ -1,0 +1,26 @@
+import type { TRPCRouterRecord } from "@trpc/server";
+import { z } from "zod";
+
+import { toTRPCError } from "../errors";
+import { streamEvents } from "../events/stream";
+import { protectedProcedure } from "../trpc";
+
+export const eventsRouter = {
+  /** The one subscription: everything addressed to the user, resumable from `lastEventId`. */
+  stream: protectedProcedure
+    .input(z.object({ lastEventId: z.string().max(32).nullish() }).optional())
+    .subscription(async function* ({ ctx, input, signal }) {
+      try {
+        yield* streamEvents({
+          db: ctx.services.db,
+          feed: ctx.services.feed,
+          presence: ctx.services.presence,
+          userId: ctx.user.id,
+          lastEventId: input?.lastEventId,
+          signal,
+        });
+      } catch (error) {
+        throw toTRPCError(error);
+      }
+    }),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,65 @@
+import { systemClock, type Clock } from "@parley/auth";
+import type { Database } from "@parley/db/client";
+
+import { createMemoryBus, type EventBus } from "./events/bus";
+import { EventFeed } from "./events/feed";
+import { createRedisBus } from "./events/redis-bus";
+import { silentLogger, type Logger } from "./logger";
+import { createLocalPresence, type Presence } from "./presence";
+import { createRateLimiter, type RateLimiter, type RateLimitOptions } from "./rate-limit";
+
+export interface ParleyConfig {
+  /** Origins allowed to make cookie-authenticated changes and WebSocket upgrades. */
+  allowedOrigins: string[];
+  /** Per-user message send allowance. */
+  sendRate: RateLimitOptions;
+  /** Adds `Secure` to the session cookie (production behind HTTPS). */
+  secureCookies: boolean;
+}
+
+/** Everything a request handler may use; one instance per process. */
+export interface ParleyServices {
+  db: Database;
+  feed: EventFeed;
+  presence: Presence;
+  sendLimiter: RateLimiter;
+  clock: Clock;
+  logger: Logger;
+  config: ParleyConfig;
+}
+
+export interface StartServicesOptions {
+  db: Database;
+  config: ParleyConfig;
+  /** With a URL, events fan out through Redis to every Parley process sharing it. */
+  redisUrl?: string;
+  clock?: Clock;
+  logger?: Logger;
+  feedPollIntervalMs?: number;
+}
+
+export async function startServices(
+  options: StartServicesOptions,
+): Promise<ParleyServices & { bus: EventBus; stop: () => Promise<void> }> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const bus = options.redisUrl ? createRedisBus({ url: options.redisUrl, logger }) : createMemoryBus();
+  const feed = new EventFeed({
+    db: options.db,
+    bus,
+    logger,
+    pollIntervalMs: options.feedPollIntervalMs,
+  });
+  await feed.start();
+  return {
+    db: options.db,
+    bus,
+    feed,
+    presence: createLocalPresence({ db: options.db, feed }),
+    sendLimiter: createRateLimiter({ ...options.config.sendRate, clock }),
+    clock,
+    logger,
+    config: options.config,
+    stop: () => feed.stop(),
+  };
+}

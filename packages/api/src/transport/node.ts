@@ -1,0 +1,46 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+
+import { incomingMessageToRequest } from "@trpc/server/adapters/node-http";
+
+import type { ParleyServices } from "../services";
+import { clientAddressHeader, createFetchHandler, maxRequestBodyBytes } from "./http";
+
+/**
+ * Serves tRPC over HTTP from a plain Node server (tests, benchmarks, hosts without Next.js),
+ * through the same fetch handler the Next.js route uses.
+ */
+export function createNodeRequestListener(
+  services: ParleyServices,
+): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  const handle = createFetchHandler(services);
+  return async (request, response) => {
+    try {
+      // Trust only the socket for the client's address.
+      request.headers[clientAddressHeader] = request.socket.remoteAddress ?? "unknown";
+      const fetchRequest = incomingMessageToRequest(request, response, { maxBodySize: maxRequestBodyBytes });
+      const fetchResponse = await handle(fetchRequest);
+      response.statusCode = fetchResponse.status;
+      fetchResponse.headers.forEach((value, name) => {
+        if (name !== "set-cookie") response.setHeader(name, value);
+      });
+      const cookies = fetchResponse.headers.getSetCookie();
+      if (cookies.length > 0) response.setHeader("set-cookie", cookies);
+      if (!fetchResponse.body) {
+        response.end();
+        return;
+      }
+      Readable.fromWeb(fetchResponse.body as import("node:stream/web").ReadableStream).pipe(response);
+    } catch (error) {
+      services.logger.warn({ err: String(error) }, "http request rejected");
+      if (!response.headersSent) {
+        const tooLarge = String(error).includes("PAYLOAD_TOO_LARGE") || String(error).toLowerCase().includes("too large");
+        response.statusCode = tooLarge ? 413 : 400;
+        response.setHeader("content-type", "application/json");
+        response.end(JSON.stringify({ error: { message: tooLarge ? "Request body too large" : "Bad request" } }));
+      } else {
+        response.end();
+      }
+    }
+  };
+}

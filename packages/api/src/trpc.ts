@@ -1,0 +1,129 @@
+/**
+ * The tRPC setup in three parts: the context every procedure receives, initialisation, and the
+ * reusable procedures. This is the only module that exports base procedures.
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
+import { ZodError, z } from "zod";
+
+import { validateSessionToken } from "@parley/auth";
+
+import { toTRPCError } from "./errors";
+import { isOriginAllowed } from "./origin";
+import type { ParleyServices } from "./services";
+
+export const sessionCookieName = "parley_session";
+
+/* 1. Context */
+
+export interface CreateContextOptions {
+  services: ParleyServices;
+  /** The HTTP request's headers, or the WebSocket upgrade request's. */
+  headers: Headers;
+  /** The WebSocket's `connectionParams`, as the client sent them. */
+  connectionParams?: Record<string, string | undefined> | null;
+  /** The HTTP response's headers, where procedures set cookies; absent over WebSocket. */
+  resHeaders?: Headers;
+  ipAddress?: string;
+}
+
+export type AuthSource = "bearer" | "connection-params" | "cookie";
+
+function readCookie(headers: Headers, name: string): string | undefined {
+  const header = headers.get("cookie");
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const separator = part.indexOf("=");
+    if (separator > 0 && part.slice(0, separator).trim() === name) {
+      return decodeURIComponent(part.slice(separator + 1).trim());
+    }
+  }
+  return undefined;
+}
+
+function findToken(options: CreateContextOptions): { token: string; source: AuthSource } | null {
+  const authorization = options.headers.get("authorization");
+  if (authorization?.startsWith("Bearer ")) {
+    return { token: authorization.slice("Bearer ".length).trim(), source: "bearer" };
+  }
+  const paramToken = options.connectionParams?.token;
+  if (typeof paramToken === "string" && paramToken.length > 0) {
+    return { token: paramToken, source: "connection-params" };
+  }
+  const cookie = readCookie(options.headers, sessionCookieName);
+  return cookie ? { token: cookie, source: "cookie" } : null;
+}
+
+export async function createContext(options: CreateContextOptions) {
+  const found = findToken(options);
+  const auth = found
+    ? await validateSessionToken(options.services.db, found.token, options.services.clock)
+    : null;
+  return {
+    services: options.services,
+    headers: options.headers,
+    resHeaders: options.resHeaders,
+    ipAddress: options.ipAddress ?? "unknown",
+    authSource: auth ? (found?.source ?? null) : null,
+    session: auth?.session ?? null,
+    user: auth?.user ?? null,
+  };
+}
+
+export type Context = Awaited<ReturnType<typeof createContext>>;
+
+/* 2. Initialisation */
+
+const t = initTRPC.context<Context>().create({
+  // Stack traces never leave the server.
+  isDev: false,
+  errorFormatter: ({ shape, error }) => ({
+    ...shape,
+    data: {
+      code: shape.data.code,
+      httpStatus: shape.data.httpStatus,
+      path: shape.data.path,
+      zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
+      retryAfterSeconds:
+        error.cause && "retryAfterSeconds" in error.cause && typeof error.cause.retryAfterSeconds === "number"
+          ? error.cause.retryAfterSeconds
+          : null,
+    },
+  }),
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/* 3. Procedures */
+
+/** Domain and database errors thrown by a handler become typed tRPC errors here, once. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR" && result.error.cause) {
+    throw toTRPCError(result.error.cause);
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapErrors);
+
+/** Signed in; the context's `user` and `session` are non-null from here on. */
+export const protectedProcedure = publicProcedure.use(({ ctx, type, next }) => {
+  if (!ctx.user || !ctx.session) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue" });
+  }
+  // A cookie rides along on cross-site requests; only our own pages may use it to change state.
+  if (
+    ctx.authSource === "cookie" &&
+    type !== "query" &&
+    !isOriginAllowed(ctx.headers.get("origin"), ctx.services.config.allowedOrigins)
+  ) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Request origin is not allowed" });
+  }
+  return next({ ctx: { ...ctx, user: ctx.user, session: ctx.session } });
+});
+
+export type ProtectedContext = Context & {
+  user: NonNullable<Context["user"]>;
+  session: NonNullable<Context["session"]>;
+};
