@@ -6,7 +6,7 @@ export default defineConfig({
     // Each file migrates its own PGlite (a second or two) or its own throwaway Postgres
     // database, and a few tests spawn the migrate CLI; files stay independent, so they may run
     // in parallel.
-    testTimeout: 30_000,
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     fileParallelism: true,
   },

@@ -7,4 +7,11 @@ export { createWebSocketTransport, type WebSocketTransport } from "./transport/w
 export { isOriginAllowed } from "./origin";
 export type { Logger } from "./logger";
 export type * from "./domain/views";
-export type { DurableEvent, EphemeralEvent, StreamEvent, ConversationEvent, UserEvent } from "./events/types";
+export type {
+  ConversationEvent,
+  DurableEvent,
+  EphemeralEvent,
+  StreamEvent,
+  StreamReadyEvent,
+  UserEvent,
+} from "./events/types";

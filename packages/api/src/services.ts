@@ -3,9 +3,10 @@ import type { Database } from "@parley/db/client";
 
 import { createMemoryBus, type EventBus } from "./events/bus";
 import { EventFeed } from "./events/feed";
-import { createRedisBus } from "./events/redis-bus";
+import { createRedisBus, eventLogNamespace } from "./events/redis-bus";
 import { silentLogger, type Logger } from "./logger";
 import { createLocalPresence, type Presence } from "./presence";
+import { createRedisPresence } from "./presence-redis";
 import { createRateLimiter, type RateLimiter, type RateLimitOptions } from "./rate-limit";
 
 export interface ParleyConfig {
@@ -43,7 +44,10 @@ export async function startServices(
 ): Promise<ParleyServices & { bus: EventBus; stop: () => Promise<void> }> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const bus = options.redisUrl ? createRedisBus({ url: options.redisUrl, logger }) : createMemoryBus();
+  const redis = options.redisUrl
+    ? { url: options.redisUrl, namespace: await eventLogNamespace(options.db) }
+    : undefined;
+  const bus = redis ? createRedisBus({ ...redis, logger }) : createMemoryBus();
   const feed = new EventFeed({
     db: options.db,
     bus,
@@ -51,15 +55,21 @@ export async function startServices(
     pollIntervalMs: options.feedPollIntervalMs,
   });
   await feed.start();
+  // With Redis, a user is online while any process holds a live subscription for them.
+  const redisPresence = redis ? createRedisPresence({ ...redis, db: options.db, feed, logger }) : undefined;
   return {
     db: options.db,
     bus,
     feed,
-    presence: createLocalPresence({ db: options.db, feed }),
+    presence: redisPresence ?? createLocalPresence({ db: options.db, feed }),
     sendLimiter: createRateLimiter({ ...options.config.sendRate, clock }),
     clock,
     logger,
     config: options.config,
-    stop: () => feed.stop(),
+    stop: async () => {
+      // Presence announces its departures over the bus, so it stops first.
+      await redisPresence?.stop();
+      await feed.stop();
+    },
   };
 }

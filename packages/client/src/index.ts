@@ -29,6 +29,7 @@ export type {
   PublicUser,
   ReactionView,
   StreamEvent,
+  StreamReadyEvent,
   UserEvent,
 } from "@parley/api";
 export { TRPCClientError };

@@ -82,7 +82,10 @@ export function createDb(options: CreateDbOptions): DatabaseHandle {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    close: () => pglite.close(),
+    // Idempotent like postgres.js's end(): a second shutdown signal must not throw.
+    close: async () => {
+      if (!pglite.closed) await pglite.close();
+    },
   };
 }
 

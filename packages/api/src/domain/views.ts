@@ -77,6 +77,18 @@ export interface FriendView {
   online: boolean;
 }
 
+/** One signed-in device, as its owner sees it in their session list. Never the token. */
+export interface SessionView {
+  id: string;
+  createdAt: string;
+  lastVerifiedAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+  ipAddress: string | null;
+  /** The session this request was made with. */
+  current: boolean;
+}
+
 export function isoDate(value: Date): string;
 export function isoDate(value: Date | null): string | null;
 export function isoDate(value: Date | null): string | null {

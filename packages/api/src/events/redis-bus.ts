@@ -1,71 +1,132 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 
-import { Redis } from "ioredis";
+import { sql } from "drizzle-orm";
+import { Redis, type RedisOptions } from "ioredis";
+
+import type { Database } from "@parley/db/client";
 
 import type { Logger } from "../logger";
 import type { EventBus, EventBusHandlers } from "./bus";
 import type { EphemeralEnvelope, StoredEvent } from "./types";
 
-const eventsChannel = "parley:events";
-const ephemeralChannel = "parley:ephemeral";
+/** How long `connect` waits for Redis before the process starts without it (and keeps retrying). */
+const initialConnectWaitMs = 3_000;
 
-type BusMessage =
-  | { origin: string; kind: "events"; events: StoredEvent[] }
-  | { origin: string; kind: "ephemeral"; envelope: EphemeralEnvelope };
+/** Reconnect delays: quick at first, then every two seconds for as long as Redis is away. */
+export function redisRetryDelayMs(attempt: number): number {
+  return Math.min(attempt * 200, 2_000);
+}
+
+/**
+ * A name for the event log this process writes to, shared by every process on the same
+ * database and different for any other database. Event ids are only meaningful within one log,
+ * so processes of two deployments (or two test databases) sharing a Redis must never hear each
+ * other: an id from another log would be taken for one of ours and hide it.
+ */
+export async function eventLogNamespace(db: Database): Promise<string> {
+  let identity: string;
+  try {
+    const rows = (await db.execute(
+      sql`select current_database() as name, (select system_identifier::text from pg_control_system()) as cluster`,
+    )) as unknown as { rows?: { name: string; cluster: string }[] } | { name: string; cluster: string }[];
+    const row = Array.isArray(rows) ? rows[0] : rows.rows?.[0];
+    identity = `${row?.cluster ?? ""}/${row?.name ?? ""}`;
+  } catch {
+    const rows = (await db.execute(sql`select current_database() as name`)) as unknown as
+      | { rows?: { name: string }[] }
+      | { name: string }[];
+    const row = Array.isArray(rows) ? rows[0] : rows.rows?.[0];
+    identity = `/${row?.name ?? ""}`;
+  }
+  return createHash("sha256").update(identity).digest("hex").slice(0, 16);
+}
+
+export interface RedisBusOptions {
+  url: string;
+  logger: Logger;
+  /** From `eventLogNamespace`: the channels are private to one event log. */
+  namespace: string;
+}
 
 /**
  * Redis pub/sub between Parley processes. Each process delivers its own publishes locally at
  * once and ignores their echo from Redis. While Redis is away, publishes are dropped (not
- * queued): the record is in Postgres, and every feed re-reads the log when the bus returns.
+ * queued, so no request ever waits for Redis): the record is in Postgres, the feed's poll keeps
+ * delivering from the log meanwhile, and every feed re-reads the log once its subscription is
+ * back.
+ *
+ * A message on the wire is `<origin uuid> <json>`, so a process recognises its own echo
+ * without parsing it.
  */
-export function createRedisBus(options: { url: string; logger: Logger }): EventBus {
+export function createRedisBus(options: RedisBusOptions): EventBus {
   const origin = randomUUID();
-  const redisOptions = {
+  const originBytes = origin.length;
+  const eventsChannel = `parley:${options.namespace}:events`;
+  const ephemeralChannel = `parley:${options.namespace}:ephemeral`;
+  const baseOptions: RedisOptions = {
     lazyConnect: true,
-    // Never hold a request hostage to Redis: a publish while disconnected fails fast.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+    retryStrategy: redisRetryDelayMs,
+    // A Redis that accepts the connection but stops answering must not pile up commands forever.
+    commandTimeout: 2_000,
   };
-  const publisher = new Redis(options.url, redisOptions);
-  const subscriber = new Redis(options.url, { ...redisOptions, enableOfflineQueue: true });
+  // Never hold a request hostage to Redis: a publish while disconnected is dropped at once.
+  const publisher = new Redis(options.url, { ...baseOptions, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  // Subscriptions are (re)made on every "ready" below, followed by a read of the log.
+  const subscriber = new Redis(options.url, { ...baseOptions, autoResubscribe: false, commandTimeout: undefined });
   let handlers: EventBusHandlers | undefined;
-  let wasReady = false;
+  let closed = false;
+  let markSubscribed: () => void = () => {};
+  const firstSubscription = new Promise<void>((resolve) => {
+    markSubscribed = resolve;
+  });
 
   for (const [name, client] of [
     ["publisher", publisher],
     ["subscriber", subscriber],
   ] as const) {
+    let reported = false;
     client.on("error", (error: Error) => {
-      options.logger.warn({ err: error.message, client: name }, "redis bus error");
+      // Once per outage: a retry every two seconds would otherwise flood the log.
+      if (reported) return;
+      reported = true;
+      options.logger.warn({ err: error.message, client: name }, "redis bus unavailable; delivering from the event log meanwhile");
+    });
+    client.on("ready", () => {
+      if (reported) options.logger.info({ client: name }, "redis bus connected again");
+      reported = false;
     });
   }
 
   subscriber.on("ready", () => {
-    if (wasReady) {
-      options.logger.info({}, "redis bus reconnected; re-reading the event log");
-      handlers?.onGap();
-    }
-    wasReady = true;
+    subscriber
+      .subscribe(eventsChannel, ephemeralChannel)
+      .then(() => {
+        markSubscribed();
+        // Anything committed while we were not listening is in the log: read it now.
+        handlers?.onGap();
+      })
+      .catch((error: Error) => {
+        options.logger.warn({ err: error.message }, "redis bus could not subscribe");
+      });
   });
 
-  subscriber.on("messageBuffer", (_channel: Buffer, raw: Buffer) => {
-    let message: BusMessage;
+  subscriber.on("messageBuffer", (channel: Buffer, raw: Buffer) => {
+    if (raw.length <= originBytes || raw.toString("latin1", 0, originBytes) === origin) return;
+    let payload: unknown;
     try {
-      message = JSON.parse(raw.toString("utf8")) as BusMessage;
+      payload = JSON.parse(raw.toString("utf8", originBytes + 1));
     } catch {
       options.logger.warn({}, "redis bus: unreadable message dropped");
       return;
     }
-    if (message.origin === origin) return;
-    if (message.kind === "events") handlers?.onEvents(message.events);
-    else handlers?.onEphemeral(message.envelope);
+    if (channel.toString() === eventsChannel) handlers?.onEvents(payload as StoredEvent[]);
+    else handlers?.onEphemeral(payload as EphemeralEnvelope);
   });
 
-  function send(message: BusMessage, channel: string): void {
-    if (publisher.status !== "ready") return;
-    publisher.publish(channel, JSON.stringify(message)).catch((error: Error) => {
-      options.logger.warn({ err: error.message }, "redis bus publish failed");
+  function send(channel: string, payload: unknown): void {
+    if (closed || publisher.status !== "ready") return;
+    publisher.publish(channel, `${origin} ${JSON.stringify(payload)}`).catch((error: Error) => {
+      options.logger.debug({ err: error.message }, "redis bus publish dropped");
     });
   }
 
@@ -73,18 +134,33 @@ export function createRedisBus(options: { url: string; logger: Logger }): EventB
     kind: "redis",
     connect: async (next) => {
       handlers = next;
-      await Promise.all([publisher.connect(), subscriber.connect()]);
-      await subscriber.subscribe(eventsChannel, ephemeralChannel);
+      const ignore = () => {
+        // Reported by the "error" listener; the client keeps retrying on its own.
+      };
+      publisher.connect().catch(ignore);
+      subscriber.connect().catch(ignore);
+      let timer: NodeJS.Timeout | undefined;
+      const waited = await Promise.race([
+        firstSubscription.then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), initialConnectWaitMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!waited) {
+        options.logger.warn({}, "redis bus not reachable at start; continuing with the event log until it is");
+      }
     },
     publishEvents: (events) => {
       handlers?.onEvents(events);
-      send({ origin, kind: "events", events }, eventsChannel);
+      send(eventsChannel, events);
     },
     publishEphemeral: (envelope) => {
       handlers?.onEphemeral(envelope);
-      send({ origin, kind: "ephemeral", envelope }, ephemeralChannel);
+      send(ephemeralChannel, envelope);
     },
     close: async () => {
+      closed = true;
       handlers = undefined;
       subscriber.disconnect();
       publisher.disconnect();

@@ -8,7 +8,7 @@ import { DomainError } from "../errors";
 import type { Presence } from "../presence";
 import type { EventFeed, FeedItem } from "./feed";
 import { readEventsForUser, readLatestEventId } from "./log";
-import type { DurableEvent, EphemeralEvent } from "./types";
+import type { DurableEvent, EphemeralEvent, StreamReadyEvent } from "./types";
 
 const backfillPageSize = 500;
 /** A subscriber this far behind is disconnected; its client resumes from the log. */
@@ -60,7 +60,7 @@ function messageSender(event: DurableEvent): string | null {
  */
 export async function* streamEvents(
   options: StreamEventsOptions,
-): AsyncGenerator<TrackedEnvelope<DurableEvent> | EphemeralEvent, void, unknown> {
+): AsyncGenerator<TrackedEnvelope<DurableEvent | StreamReadyEvent> | EphemeralEvent, void, unknown> {
   const queue: FeedItem[] = [];
   let wake: (() => void) | null = null;
   let overflowed = false;
@@ -105,6 +105,7 @@ export async function* streamEvents(
         if (page.length < backfillPageSize || options.signal?.aborted) break;
       }
     }
+    yield tracked(String(cursor), { type: "stream.ready", resumed: options.lastEventId != null });
 
     while (!options.signal?.aborted) {
       if (overflowed) {

@@ -69,5 +69,15 @@ export interface EphemeralEnvelope {
   event: EphemeralEvent;
 }
 
-/** What `events.stream` yields: durable events carry their log id for resume. */
-export type StreamEvent = DurableEvent | EphemeralEvent;
+/**
+ * Sent once the stream is live (after any backfill), carrying the position reached as its id:
+ * a client that has received nothing else still has an id to resume from.
+ */
+export interface StreamReadyEvent {
+  type: "stream.ready";
+  /** True when this subscription resumed from a `lastEventId`. */
+  resumed: boolean;
+}
+
+/** What `events.stream` yields: durable events and the ready marker carry a log position. */
+export type StreamEvent = DurableEvent | EphemeralEvent | StreamReadyEvent;

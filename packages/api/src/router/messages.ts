@@ -1,3 +1,90 @@
 import type { TRPCRouterRecord } from "@trpc/server";
+import { z } from "zod";
 
-export const messagesRouter = {} satisfies TRPCRouterRecord;
+import {
+  addReaction,
+  deleteMessage,
+  editMessage,
+  markRead,
+  readHistory,
+  removeReaction,
+  sendMessage,
+} from "../domain/messages";
+import { protectedProcedure } from "../trpc";
+
+const maxBodyCharacters = 4_000;
+const maxSeq = 2_147_483_647;
+
+/** Counted in code points, as Postgres's char_length counts them. */
+const messageBody = z
+  .string()
+  .max(maxBodyCharacters * 4, `A message can be at most ${maxBodyCharacters} characters`)
+  .trim()
+  .min(1, "A message cannot be empty")
+  .refine((body) => [...body].length <= maxBodyCharacters, `A message can be at most ${maxBodyCharacters} characters`);
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+const emojiCharacter = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u;
+
+/** One emoji as people see it: a single grapheme (skin tones, ZWJ families and flags included). */
+const emoji = z
+  .string()
+  .min(1)
+  .max(32, "An emoji can be at most 32 characters")
+  .refine((value) => {
+    const segments = graphemes.segment(value)[Symbol.iterator]();
+    const first = segments.next();
+    return !first.done && segments.next().done === true && emojiCharacter.test(value);
+  }, "A reaction must be a single emoji");
+
+const byMessage = z.object({ messageId: z.uuid() });
+
+export const messagesRouter = {
+  /**
+   * Idempotent per clientId: a retry returns the message stored by the first call, unchanged
+   * even if the retry's body differs, and does not count against the send rate.
+   */
+  send: protectedProcedure
+    .input(
+      z.object({
+        conversationId: z.uuid(),
+        clientId: z.uuid(),
+        body: messageBody,
+        replyToId: z.uuid().optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => sendMessage(ctx.services, { userId: ctx.user.id, ...input })),
+
+  /** Newest first; pass `nextBeforeSeq` as `beforeSeq` for older messages. */
+  history: protectedProcedure
+    .input(
+      z.object({
+        conversationId: z.uuid(),
+        beforeSeq: z.number().int().min(1).max(maxSeq).optional(),
+        limit: z.number().int().min(1).max(100).default(50),
+      }),
+    )
+    .query(({ ctx, input }) => readHistory(ctx.services, { userId: ctx.user.id, ...input })),
+
+  edit: protectedProcedure
+    .input(byMessage.extend({ body: messageBody }))
+    .mutation(({ ctx, input }) => editMessage(ctx.services, { userId: ctx.user.id, ...input })),
+
+  /** Your own messages; in groups the owner and admins may delete anyone's. */
+  delete: protectedProcedure
+    .input(byMessage)
+    .mutation(({ ctx, input }) => deleteMessage(ctx.services, { userId: ctx.user.id, ...input })),
+
+  react: protectedProcedure
+    .input(byMessage.extend({ emoji }))
+    .mutation(({ ctx, input }) => addReaction(ctx.services, { userId: ctx.user.id, ...input })),
+
+  unreact: protectedProcedure
+    .input(byMessage.extend({ emoji }))
+    .mutation(({ ctx, input }) => removeReaction(ctx.services, { userId: ctx.user.id, ...input })),
+
+  /** Moves the read position forward only, and never past the newest message. */
+  markRead: protectedProcedure
+    .input(z.object({ conversationId: z.uuid(), seq: z.number().int().min(0).max(maxSeq) }))
+    .mutation(({ ctx, input }) => markRead(ctx.services, { userId: ctx.user.id, ...input })),
+} satisfies TRPCRouterRecord;

@@ -41,9 +41,10 @@ export const conversations = pgTable(
       "conversations_direct_key_iff_direct",
       sql`(${table.kind} = 'direct') = (${table.directKey} is not null)`,
     ),
+    // `title is not null` matters: char_length(null) is null, which a check lets through.
     check(
       "conversations_group_title",
-      sql`${table.kind} = 'direct' or char_length(${table.title}) between 1 and 100`,
+      sql`${table.kind} = 'direct' or (${table.title} is not null and char_length(${table.title}) between 1 and 100)`,
     ),
     check("conversations_last_seq_nonnegative", sql`${table.lastSeq} >= 0`),
   ],

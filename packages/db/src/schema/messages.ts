@@ -55,6 +55,9 @@ export const messages = pgTable(
     // Also the keyset index for history pages: WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC.
     uniqueIndex("messages_conversation_seq_key").on(table.conversationId, table.seq),
     uniqueIndex("messages_sender_client_id_key").on(table.senderId, table.clientId),
+    // Deleting a message (or, by cascade, a conversation or user) nulls reply_to_id in its replies:
+    // without this index that is one scan of messages per deleted row.
+    index("messages_reply_to_idx").on(table.replyToId).where(sql`${table.replyToId} is not null`),
     index("messages_expires_at_idx")
       .on(table.expiresAt)
       .where(sql`${table.expiresAt} is not null and ${table.deletedAt} is null`),

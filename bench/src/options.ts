@@ -1,0 +1,93 @@
+import { parseArgs } from "node:util";
+
+export interface BenchOptions {
+  scenarios: string[];
+  clients: number;
+  groupSize: number;
+  rate: number;
+  durationSeconds: number;
+  throughputSteps: number[];
+  throughputStepSeconds: number;
+  fanOutMembers: number;
+  fanOutMessages: number;
+  connections: number;
+  historyRows: number;
+  historyQueries: number;
+  keepDatabase: boolean;
+  output: string;
+}
+
+export const scenarioIds = ["latency", "throughput", "fan-out", "connections", "two-nodes", "history"];
+
+export const usage = `npm run bench -- [options]
+
+  --scenarios <list>        comma-separated, default all: ${scenarioIds.join(",")}
+  --duration <s>            latency and two-node runs (default 30)
+  --rate <msg/s>            offered load of the latency runs (default 500)
+  --clients <n>             chat clients (default 200), in groups of --group-size (default 20)
+  --throughput-steps <list> send rates tried in turn (default 250,500,750,1000,1500,2000,3000)
+  --step <s>                length of each throughput step (default 5)
+  --fan-out-members <n>     group size of the fan-out scenario (default 1000)
+  --fan-out-messages <n>    messages sent to it (default 50)
+  --connections <n>         WebSockets in the connections scenario (default 10000)
+  --history-rows <n>        messages seeded for the history scenario (default 1000000)
+  --history-queries <n>     pages read (default 1000)
+  --keep-database           leave the parley_bench_* database (or PGlite folder) in place
+  --output <dir>            where latest.json and latency.svg go (default bench/results)
+`;
+
+function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`--${name} must be a positive whole number, not "${value}"`);
+  return parsed;
+}
+
+export function parseOptions(argv: string[], defaultOutput: string): BenchOptions | null {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenarios: { type: "string" },
+      duration: { type: "string" },
+      rate: { type: "string" },
+      clients: { type: "string" },
+      "group-size": { type: "string" },
+      "throughput-steps": { type: "string" },
+      step: { type: "string" },
+      "fan-out-members": { type: "string" },
+      "fan-out-messages": { type: "string" },
+      connections: { type: "string" },
+      "history-rows": { type: "string" },
+      "history-queries": { type: "string" },
+      "keep-database": { type: "boolean", default: false },
+      output: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) return null;
+  const scenarios = values.scenarios ? values.scenarios.split(",").map((id) => id.trim()) : scenarioIds;
+  for (const id of scenarios) {
+    if (!scenarioIds.includes(id)) throw new Error(`unknown scenario "${id}"; choose from ${scenarioIds.join(", ")}`);
+  }
+  const groupSize = positiveInteger("group-size", values["group-size"], 20);
+  const clients = positiveInteger("clients", values.clients, 200);
+  if (clients % groupSize !== 0 || groupSize < 2) throw new Error("--clients must be a multiple of --group-size (at least 2)");
+  return {
+    scenarios,
+    clients,
+    groupSize,
+    rate: positiveInteger("rate", values.rate, 500),
+    durationSeconds: positiveInteger("duration", values.duration, 30),
+    throughputSteps: (values["throughput-steps"] ?? "250,500,750,1000,1500,2000,3000")
+      .split(",")
+      .map((step) => positiveInteger("throughput-steps", step.trim(), 1)),
+    throughputStepSeconds: positiveInteger("step", values.step, 5),
+    fanOutMembers: positiveInteger("fan-out-members", values["fan-out-members"], 1_000),
+    fanOutMessages: positiveInteger("fan-out-messages", values["fan-out-messages"], 50),
+    connections: positiveInteger("connections", values.connections, 10_000),
+    historyRows: positiveInteger("history-rows", values["history-rows"], 1_000_000),
+    historyQueries: positiveInteger("history-queries", values["history-queries"], 1_000),
+    keepDatabase: values["keep-database"] ?? false,
+    output: values.output ?? defaultOutput,
+  };
+}

@@ -1,0 +1,393 @@
+import { and, asc, desc, eq, inArray, isNull, lt, notInArray, sql } from "drizzle-orm";
+
+import { blocks, conversationMembers, conversations, messages, reactions, type Message } from "@parley/db/schema";
+
+import { DomainError } from "../errors";
+import { transactionWithEvents } from "../events/transaction";
+import type { ParleyServices } from "../services";
+import {
+  directPeerOf,
+  notAMemberMessage,
+  requireDirectContact,
+  requireMembership,
+  type Executor,
+} from "./membership";
+import { isoDate, type MemberRole, type MessageView, type ReactionView } from "./views";
+
+type MessageServices = Pick<ParleyServices, "db" | "feed" | "sendLimiter">;
+
+export function toMessageView(row: Message, reactionViews: ReactionView[]): MessageView {
+  return {
+    id: row.id,
+    conversationId: row.conversationId,
+    seq: row.seq,
+    senderId: row.senderId,
+    clientId: row.clientId,
+    kind: row.kind,
+    body: row.body,
+    replyToId: row.replyToId,
+    createdAt: isoDate(row.createdAt),
+    editedAt: isoDate(row.editedAt),
+    deletedAt: isoDate(row.deletedAt),
+    expiresAt: isoDate(row.expiresAt),
+    reactions: reactionViews,
+  };
+}
+
+/** Reactions of many messages in one query, grouped per message and emoji in first-use order. */
+export async function loadReactions(db: Executor, messageIds: string[]): Promise<Map<string, ReactionView[]>> {
+  const byMessage = new Map<string, ReactionView[]>();
+  if (messageIds.length === 0) return byMessage;
+  const rows = await db
+    .select({ messageId: reactions.messageId, emoji: reactions.emoji, userId: reactions.userId })
+    .from(reactions)
+    .where(inArray(reactions.messageId, messageIds))
+    .orderBy(asc(reactions.createdAt), asc(reactions.userId));
+  for (const row of rows) {
+    let views = byMessage.get(row.messageId);
+    if (!views) {
+      views = [];
+      byMessage.set(row.messageId, views);
+    }
+    const view = views.find((candidate) => candidate.emoji === row.emoji);
+    if (view) view.userIds.push(row.userId);
+    else views.push({ emoji: row.emoji, userIds: [row.userId] });
+  }
+  return byMessage;
+}
+
+async function withReactions(db: Executor, row: Message): Promise<MessageView> {
+  const reactionViews = await loadReactions(db, [row.id]);
+  return toMessageView(row, reactionViews.get(row.id) ?? []);
+}
+
+/** The users `userId` has blocked, as a subquery: their messages are hidden from `userId`. */
+function blockedBy(db: Executor, userId: string) {
+  return db.select({ id: blocks.blockedId }).from(blocks).where(eq(blocks.blockerId, userId));
+}
+
+/* Sending */
+
+/** Thrown inside the send transaction to roll back its seq bump when the clientId was taken. */
+class ClientIdTaken extends Error {}
+
+async function findByClientId(db: Executor, senderId: string, clientId: string): Promise<Message | undefined> {
+  const [row] = await db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.senderId, senderId), eq(messages.clientId, clientId)));
+  return row;
+}
+
+async function returnOriginal(db: Executor, original: Message, conversationId: string): Promise<MessageView> {
+  if (original.conversationId !== conversationId) {
+    throw new DomainError("CONFLICT", "This clientId was already used for a message in another conversation");
+  }
+  return withReactions(db, original);
+}
+
+export interface SendMessageInput {
+  userId: string;
+  conversationId: string;
+  clientId: string;
+  body: string;
+  replyToId?: string;
+}
+
+/**
+ * Stores a message and announces it. Idempotent per (sender, clientId): a retry returns the
+ * stored message as it is now (even if the retry's body differs), without taking a rate-limit
+ * token. The unique index `messages_sender_client_id_key` decides races, not memory.
+ */
+export async function sendMessage(services: MessageServices, input: SendMessageInput): Promise<MessageView> {
+  const { db } = services;
+  const membership = await requireMembership(db, input);
+
+  const original = await findByClientId(db, input.userId, input.clientId);
+  if (original) return returnOriginal(db, original, input.conversationId);
+
+  if (membership.kind === "direct" && membership.directKey) {
+    await requireDirectContact(db, { userId: input.userId, otherUserId: directPeerOf(membership.directKey, input.userId) });
+  }
+  if (input.replyToId) {
+    const [target] = await db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.id, input.replyToId), eq(messages.conversationId, input.conversationId)));
+    if (!target) throw new DomainError("BAD_REQUEST", "replyToId must be a message in this conversation");
+  }
+  const decision = services.sendLimiter.take(input.userId);
+  if (!decision.allowed) {
+    throw new DomainError("TOO_MANY_REQUESTS", "You are sending messages too fast; try again shortly", {
+      retryAfterSeconds: decision.retryAfterSeconds,
+    });
+  }
+
+  try {
+    return await transactionWithEvents(services, async (tx, emit) => {
+      // The row lock taken here serialises senders per conversation: seq is gap-free and in commit order.
+      const [bumped] = await tx
+        .update(conversations)
+        .set({ lastSeq: sql`${conversations.lastSeq} + 1`, lastActivityAt: sql`now()` })
+        .where(eq(conversations.id, input.conversationId))
+        .returning({ lastSeq: conversations.lastSeq });
+      // Read again under the lock: a removal that committed while we waited has taken effect.
+      const [stillMember] = await tx
+        .select({ userId: conversationMembers.userId })
+        .from(conversationMembers)
+        .where(
+          and(
+            eq(conversationMembers.conversationId, input.conversationId),
+            eq(conversationMembers.userId, input.userId),
+            isNull(conversationMembers.leftAt),
+          ),
+        );
+      if (!bumped || !stillMember) throw new DomainError("FORBIDDEN", notAMemberMessage);
+
+      const [row] = await tx
+        .insert(messages)
+        .values({
+          conversationId: input.conversationId,
+          seq: bumped.lastSeq,
+          senderId: input.userId,
+          clientId: input.clientId,
+          body: input.body,
+          replyToId: input.replyToId ?? null,
+        })
+        .onConflictDoNothing({ target: [messages.senderId, messages.clientId] })
+        .returning();
+      if (!row) throw new ClientIdTaken();
+
+      await tx
+        .update(conversationMembers)
+        .set({ lastReadSeq: sql`greatest(${conversationMembers.lastReadSeq}, ${row.seq})` })
+        .where(
+          and(
+            eq(conversationMembers.conversationId, input.conversationId),
+            eq(conversationMembers.userId, input.userId),
+          ),
+        );
+      const message = toMessageView(row, []);
+      emit({ conversationId: input.conversationId }, { type: "message.created", conversationId: input.conversationId, message });
+      return message;
+    });
+  } catch (error) {
+    if (!(error instanceof ClientIdTaken)) throw error;
+  }
+  // A concurrent send with the same clientId committed first; ours rolled back without a trace.
+  const winner = await findByClientId(db, input.userId, input.clientId);
+  if (!winner) throw new Error("a send lost the clientId race but the winning message is missing");
+  return returnOriginal(db, winner, input.conversationId);
+}
+
+/* Reading */
+
+export interface HistoryPage {
+  messages: MessageView[];
+  /** Pass as `beforeSeq` for the next (older) page; null when there is none. */
+  nextBeforeSeq: number | null;
+}
+
+/** Newest first, keyset-paginated on (conversation_id, seq); messages from users the caller blocked are left out. */
+export async function readHistory(
+  services: Pick<ParleyServices, "db">,
+  input: { userId: string; conversationId: string; beforeSeq?: number; limit: number },
+): Promise<HistoryPage> {
+  const { db } = services;
+  await requireMembership(db, input);
+  const rows = await db
+    .select()
+    .from(messages)
+    .where(
+      and(
+        eq(messages.conversationId, input.conversationId),
+        input.beforeSeq === undefined ? undefined : lt(messages.seq, input.beforeSeq),
+        notInArray(messages.senderId, blockedBy(db, input.userId)),
+      ),
+    )
+    .orderBy(desc(messages.seq))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  const reactionViews = await loadReactions(
+    db,
+    page.filter((row) => row.deletedAt === null).map((row) => row.id),
+  );
+  return {
+    messages: page.map((row) => toMessageView(row, reactionViews.get(row.id) ?? [])),
+    nextBeforeSeq: rows.length > input.limit ? (page.at(-1)?.seq ?? null) : null,
+  };
+}
+
+/** A message in one of the caller's conversations, with the caller's role there; FORBIDDEN otherwise. */
+async function requireVisibleMessage(
+  db: Executor,
+  query: { messageId: string; userId: string },
+): Promise<{ message: Message; kind: "direct" | "group"; role: MemberRole }> {
+  const [row] = await db
+    .select({ message: messages, kind: conversations.kind, role: conversationMembers.role })
+    .from(messages)
+    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+    .innerJoin(
+      conversationMembers,
+      and(
+        eq(conversationMembers.conversationId, messages.conversationId),
+        eq(conversationMembers.userId, query.userId),
+        isNull(conversationMembers.leftAt),
+      ),
+    )
+    .where(eq(messages.id, query.messageId));
+  if (!row) throw new DomainError("FORBIDDEN", "That message is not in a conversation you are a member of");
+  return row;
+}
+
+/* Changing */
+
+export async function editMessage(
+  services: Pick<ParleyServices, "db" | "feed">,
+  input: { userId: string; messageId: string; body: string },
+): Promise<MessageView> {
+  const { message } = await requireVisibleMessage(services.db, input);
+  if (message.senderId !== input.userId) throw new DomainError("FORBIDDEN", "You can only edit your own messages");
+  if (message.deletedAt) throw new DomainError("BAD_REQUEST", "A deleted message cannot be edited");
+  if (message.body === input.body) return withReactions(services.db, message);
+  return transactionWithEvents(services, async (tx, emit) => {
+    const [row] = await tx
+      .update(messages)
+      .set({ body: input.body, editedAt: sql`now()` })
+      .where(and(eq(messages.id, input.messageId), eq(messages.senderId, input.userId), isNull(messages.deletedAt)))
+      .returning();
+    if (!row) throw new DomainError("BAD_REQUEST", "A deleted message cannot be edited");
+    const view = await withReactions(tx, row);
+    emit({ conversationId: row.conversationId }, { type: "message.edited", conversationId: row.conversationId, message: view });
+    return view;
+  });
+}
+
+/** Leaves a tombstone (no body, no reactions) so seq keeps no gaps. Deleting twice is a no-op. */
+export async function deleteMessage(
+  services: Pick<ParleyServices, "db" | "feed">,
+  input: { userId: string; messageId: string },
+): Promise<MessageView> {
+  const { message, kind, role } = await requireVisibleMessage(services.db, input);
+  const moderates = kind === "group" && (role === "owner" || role === "admin");
+  if (message.senderId !== input.userId && !moderates) {
+    throw new DomainError("FORBIDDEN", "You can only delete your own messages");
+  }
+  if (message.deletedAt) return toMessageView(message, []);
+  return transactionWithEvents(services, async (tx, emit) => {
+    const [row] = await tx
+      .update(messages)
+      .set({ body: null, deletedAt: sql`now()` })
+      .where(and(eq(messages.id, input.messageId), isNull(messages.deletedAt)))
+      .returning();
+    if (!row) {
+      const [current] = await tx.select().from(messages).where(eq(messages.id, input.messageId));
+      if (!current) throw new DomainError("FORBIDDEN", "That message is not in a conversation you are a member of");
+      return toMessageView(current, []);
+    }
+    await tx.delete(reactions).where(eq(reactions.messageId, row.id));
+    const view = toMessageView(row, []);
+    emit({ conversationId: row.conversationId }, { type: "message.deleted", conversationId: row.conversationId, message: view });
+    return view;
+  });
+}
+
+/** Adds the caller's reaction; reacting twice with the same emoji changes nothing and emits nothing. */
+export async function addReaction(
+  services: Pick<ParleyServices, "db" | "feed">,
+  input: { userId: string; messageId: string; emoji: string },
+): Promise<MessageView> {
+  await requireVisibleMessage(services.db, input);
+  return transactionWithEvents(services, async (tx, emit) => {
+    // FOR SHARE conflicts with the delete's row update, so no reaction can land on a tombstone.
+    const [message] = await tx.select().from(messages).where(eq(messages.id, input.messageId)).for("share");
+    if (!message) throw new DomainError("FORBIDDEN", "That message is not in a conversation you are a member of");
+    if (message.deletedAt) throw new DomainError("BAD_REQUEST", "You cannot react to a deleted message");
+    const added = await tx
+      .insert(reactions)
+      .values({ messageId: input.messageId, userId: input.userId, emoji: input.emoji })
+      .onConflictDoNothing()
+      .returning({ emoji: reactions.emoji });
+    if (added.length > 0) {
+      emit(
+        { conversationId: message.conversationId },
+        {
+          type: "reaction.added",
+          conversationId: message.conversationId,
+          messageId: message.id,
+          userId: input.userId,
+          emoji: input.emoji,
+        },
+      );
+    }
+    return withReactions(tx, message);
+  });
+}
+
+/** Removes the caller's reaction; removing one that is not there changes nothing and emits nothing. */
+export async function removeReaction(
+  services: Pick<ParleyServices, "db" | "feed">,
+  input: { userId: string; messageId: string; emoji: string },
+): Promise<MessageView> {
+  const { message } = await requireVisibleMessage(services.db, input);
+  return transactionWithEvents(services, async (tx, emit) => {
+    const removed = await tx
+      .delete(reactions)
+      .where(
+        and(
+          eq(reactions.messageId, input.messageId),
+          eq(reactions.userId, input.userId),
+          eq(reactions.emoji, input.emoji),
+        ),
+      )
+      .returning({ emoji: reactions.emoji });
+    if (removed.length > 0) {
+      emit(
+        { conversationId: message.conversationId },
+        {
+          type: "reaction.removed",
+          conversationId: message.conversationId,
+          messageId: message.id,
+          userId: input.userId,
+          emoji: input.emoji,
+        },
+      );
+    }
+    const [current] = await tx.select().from(messages).where(eq(messages.id, input.messageId));
+    return withReactions(tx, current ?? message);
+  });
+}
+
+/**
+ * Moves the caller's read position forward to `seq` (never back, never past the newest message)
+ * and tells the conversation, which includes the caller's other devices.
+ */
+export async function markRead(
+  services: Pick<ParleyServices, "db" | "feed">,
+  input: { userId: string; conversationId: string; seq: number },
+): Promise<{ lastReadSeq: number }> {
+  return transactionWithEvents(services, async (tx, emit) => {
+    const target = sql`least(${input.seq}::integer, (select ${conversations.lastSeq} from ${conversations} where ${conversations.id} = ${input.conversationId}))`;
+    const [moved] = await tx
+      .update(conversationMembers)
+      .set({ lastReadSeq: target })
+      .where(
+        and(
+          eq(conversationMembers.conversationId, input.conversationId),
+          eq(conversationMembers.userId, input.userId),
+          isNull(conversationMembers.leftAt),
+          sql`${conversationMembers.lastReadSeq} < ${target}`,
+        ),
+      )
+      .returning({ lastReadSeq: conversationMembers.lastReadSeq });
+    if (!moved) {
+      const membership = await requireMembership(tx, input);
+      return { lastReadSeq: membership.lastReadSeq };
+    }
+    emit(
+      { conversationId: input.conversationId },
+      { type: "receipt.read", conversationId: input.conversationId, userId: input.userId, lastReadSeq: moved.lastReadSeq },
+    );
+    return { lastReadSeq: moved.lastReadSeq };
+  });
+}

@@ -1,0 +1,3 @@
+ALTER TABLE "conversations" DROP CONSTRAINT "conversations_group_title";--> statement-breakpoint
+CREATE INDEX "messages_reply_to_idx" ON "messages" USING btree ("reply_to_id") WHERE "messages"."reply_to_id" is not null;--> statement-breakpoint
+ALTER TABLE "conversations" ADD CONSTRAINT "conversations_group_title" CHECK ("conversations"."kind" = 'direct' or ("conversations"."title" is not null and char_length("conversations"."title") between 1 and 100));

@@ -1,0 +1,134 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { eq } from "drizzle-orm";
+import { afterEach, describe, expect, it } from "vitest";
+
+import { createDb } from "./client";
+import { readDatabaseEnv } from "./env";
+import { migrate } from "./migrate";
+import { sessions, users } from "./schema/index";
+import { type TestDatabase, createMigratedDatabase } from "./testing";
+
+describe("createDb with a PGlite data folder", () => {
+  let dataDir: string | undefined;
+  afterEach(async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    dataDir = undefined;
+  });
+
+  it("keeps its data after close and reopen", async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "parley-client-"));
+    const username = `keeper_${randomBytes(4).toString("hex")}`;
+
+    const first = createDb({ dataDir });
+    expect(first.driver).toBe("pglite");
+    expect(first.location).toBe(dataDir);
+    await migrate(first);
+    await first.db.insert(users).values({ username, displayName: "Keeper", passwordHash: "hash" });
+    await first.close();
+
+    const reopened = createDb({ dataDir });
+    try {
+      const found = await reopened.db.select().from(users).where(eq(users.username, username));
+      expect(found.map((user) => user.displayName)).toEqual(["Keeper"]);
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
+describe("ping", () => {
+  let database: TestDatabase | undefined;
+  afterEach(async () => {
+    await database?.dispose();
+    database = undefined;
+  });
+
+  it("resolves while the database is open and rejects once it is closed", async () => {
+    database = await createMigratedDatabase();
+    await expect(database.handle.ping()).resolves.toBeUndefined();
+
+    await database.handle.close();
+    await expect(database.handle.ping()).rejects.toThrow();
+  });
+
+  it("can be closed twice, as a repeated shutdown signal would", async () => {
+    database = await createMigratedDatabase();
+    await database.handle.close();
+    await expect(database.handle.close()).resolves.toBeUndefined();
+  });
+
+  it("rejects when the Postgres server cannot be reached", async () => {
+    // Port 1 refuses connections at once, so no server is needed.
+    const unreachable = createDb({ url: "postgres://postgres@127.0.0.1:1/parley", maxConnections: 1 });
+    try {
+      await expect(unreachable.ping()).rejects.toMatchObject({ cause: { code: "ECONNREFUSED" } });
+    } finally {
+      await unreachable.close();
+    }
+  });
+});
+
+describe("the data layer on either driver", () => {
+  let database: TestDatabase | undefined;
+  afterEach(async () => {
+    await database?.dispose();
+    database = undefined;
+  });
+
+  it("returns a session's secret hash as the same 32 bytes it stored", async () => {
+    database = await createMigratedDatabase();
+    const [user] = await database.db
+      .insert(users)
+      .values({ username: `bytes_${randomBytes(4).toString("hex")}`, displayName: "Bytes", passwordHash: "hash" })
+      .returning();
+    const secretHash = new Uint8Array(randomBytes(32));
+    await database.db.insert(sessions).values({
+      id: "session-with-hash",
+      userId: user?.id as string,
+      secretHash,
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+
+    const [stored] = await database.db.select().from(sessions).where(eq(sessions.id, "session-with-hash"));
+    expect(stored?.secretHash).toBeInstanceOf(Uint8Array);
+    expect(Array.from(stored?.secretHash ?? [])).toEqual(Array.from(secretHash));
+  });
+});
+
+describe("createDb with a Postgres URL", () => {
+  it("never shows the password in its location", async () => {
+    // postgres.js connects lazily, so nothing is contacted here.
+    const handle = createDb({ url: "postgres://parley:hunter2@db.internal:5432/parley" });
+    try {
+      expect(handle.driver).toBe("postgres");
+      expect(handle.location).not.toContain("hunter2");
+      expect(handle.location).toBe("postgres://parley:***@db.internal:5432/parley");
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
+describe("readDatabaseEnv", () => {
+  it.each(["mysql://localhost/parley", "http://localhost/parley", "not a url", " "])(
+    "rejects DATABASE_URL=%j with a message naming DATABASE_URL",
+    (value) => {
+      expect(() => readDatabaseEnv({ DATABASE_URL: value })).toThrow(/DATABASE_URL/);
+    },
+  );
+
+  it("accepts postgres:// and postgresql:// URLs", () => {
+    for (const url of ["postgres://postgres@127.0.0.1:5432/parley", "postgresql://user:secret@db/parley"]) {
+      expect(readDatabaseEnv({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    }
+  });
+
+  it("falls back to PGlite in .data when nothing is set", () => {
+    expect(readDatabaseEnv({ DATABASE_URL: "", DATA_DIR: "" })).toEqual({ DATABASE_URL: undefined, DATA_DIR: ".data" });
+    expect(readDatabaseEnv({ DATA_DIR: "/var/lib/parley" }).DATA_DIR).toBe("/var/lib/parley");
+  });
+});
