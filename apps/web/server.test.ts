@@ -34,8 +34,13 @@ function waitForEvent(client: ParleyClient, predicate: (event: StreamEvent) => b
     const subscription = client.api.events.stream.subscribe(
       {},
       {
-        onData: ({ data }) => {
-          const received = data as StreamEvent | { type: "stream.ready" };
+        onData: (envelope: unknown) => {
+          // tracked() events arrive as `{ id, data }`.
+          const received = (
+            typeof envelope === "object" && envelope !== null && "id" in envelope && "data" in envelope
+              ? envelope.data
+              : envelope
+          ) as StreamEvent | { type: "stream.ready" };
           if (received.type === "stream.ready") markLive();
           else if (predicate(received)) {
             clearTimeout(timer);

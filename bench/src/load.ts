@@ -187,6 +187,7 @@ export async function runOpenLoop(options: {
   const fire = (sender: Sender) => {
     const clientId = randomUUID();
     const sentAt = performance.now();
+    sent += 1;
     tracker.expect(clientId, { senderId: sender.user.id, sentAt, remaining: sender.receivers });
     const call = options.protocol
       .send(sender.serverUrl, sender.user.token, { conversationId: sender.conversationId, clientId, body: `load ${sent}` })

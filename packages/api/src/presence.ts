@@ -1,12 +1,12 @@
 import { and, eq, or } from "drizzle-orm";
 
-import type { Database } from "@parley/db/client";
+import type { Database, Transaction } from "@parley/db/client";
 import { friendships } from "@parley/db/schema";
 
 import type { EventFeed } from "./events/feed";
 
 /** Accepted friends of a user: the people who see their presence. */
-export async function friendIdsOf(db: Database, userId: string): Promise<string[]> {
+export async function friendIdsOf(db: Database | Transaction, userId: string): Promise<string[]> {
   const rows = await db
     .select({ requesterId: friendships.requesterId, addresseeId: friendships.addresseeId })
     .from(friendships)

@@ -34,7 +34,12 @@ function readCookie(headers: Headers, name: string): string | undefined {
   for (const part of header.split(";")) {
     const separator = part.indexOf("=");
     if (separator > 0 && part.slice(0, separator).trim() === name) {
-      return decodeURIComponent(part.slice(separator + 1).trim());
+      try {
+        return decodeURIComponent(part.slice(separator + 1).trim());
+      } catch {
+        // Malformed percent-encoding cannot be a token we issued: treat it as no session.
+        return undefined;
+      }
     }
   }
   return undefined;
@@ -73,11 +78,21 @@ export type Context = Awaited<ReturnType<typeof createContext>>;
 
 /* 2. Initialisation */
 
+function describeInputError(error: ZodError): string {
+  const [first] = error.issues;
+  if (!first) return "Invalid input";
+  const where = first.path.length > 0 ? `${first.path.join(".")}: ` : "";
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : "";
+  return `${where}${first.message}${more}`;
+}
+
 const t = initTRPC.context<Context>().create({
   // Stack traces never leave the server.
   isDev: false,
   errorFormatter: ({ shape, error }) => ({
     ...shape,
+    // Input errors read as a sentence ("body: Too big…") rather than a JSON dump of issues.
+    message: error.cause instanceof ZodError ? describeInputError(error.cause) : shape.message,
     data: {
       code: shape.data.code,
       httpStatus: shape.data.httpStatus,

@@ -25,7 +25,7 @@ export function throttledNetwork(address: string): string {
   return `${network.join(":")}::/64`;
 }
 
-/** The eight 16-bit groups of a valid IPv6 address, with "::" and a trailing dotted quad expanded. */
+/** The eight 16-bit groups of a valid IPv6 address, "::" and a trailing dotted quad expanded. */
 function ipv6Groups(address: string): number[] {
   let text = address;
   const dottedQuad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
@@ -38,7 +38,8 @@ function ipv6Groups(address: string): number[] {
   const [head = "", tail] = text.split("::");
   const headGroups = head === "" ? [] : head.split(":");
   const tailGroups = tail === undefined || tail === "" ? [] : tail.split(":");
-  const zeroGroups = tail === undefined ? 0 : ipv6GroupCount - headGroups.length - tailGroups.length;
+  const zeroGroups =
+    tail === undefined ? 0 : ipv6GroupCount - headGroups.length - tailGroups.length;
   return [...headGroups, ...Array<string>(zeroGroups).fill("0"), ...tailGroups].map((group) =>
     Number.parseInt(group, 16),
   );

@@ -116,7 +116,8 @@ describe("per account and address", () => {
     const clock = createManualClock();
     const attempt = { username: randomUsername(), ipAddress: randomIPv4() };
     const delays = [];
-    for (let failure = 0; failure < 16; failure += 1) delays.push(await failAndWait(attempt, clock));
+    for (let failure = 0; failure < 16; failure += 1)
+      delays.push(await failAndWait(attempt, clock));
     expect(loginMaxDelaySeconds).toBe(900);
     expect(delays).toEqual([0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]);
   });
@@ -125,7 +126,11 @@ describe("per account and address", () => {
     const clock = createManualClock();
     const username = randomUsername();
     const ipAddress = randomIPv4();
-    await failTimes({ username: username.toUpperCase(), ipAddress }, accountAddressFreeFailures, clock);
+    await failTimes(
+      { username: username.toUpperCase(), ipAddress },
+      accountAddressFreeFailures,
+      clock,
+    );
     const gate = await checkLoginAllowed(handle.db, { username, ipAddress }, clock);
     expect(gate.allowed).toBe(false);
   });
@@ -165,7 +170,11 @@ describe("per account and address", () => {
     }
     // A botnet trying the same account from many addresses adds nothing against the victim either.
     for (let bot = 0; bot < 20; bot += 1) {
-      await failTimes({ username: victim, ipAddress: randomIPv4() }, accountAddressFreeFailures, clock);
+      await failTimes(
+        { username: victim, ipAddress: randomIPv4() },
+        accountAddressFreeFailures,
+        clock,
+      );
     }
     await recordLoginFailure(handle.db, { username: victim, ipAddress: attackerAddress }, clock);
     expect(
@@ -210,7 +219,11 @@ describe("per address", () => {
     const clock = createManualClock();
     const sprayer = randomIPv4();
     for (let account = 0; account < addressFreeFailures - 1; account += 1) {
-      await recordLoginFailure(handle.db, { username: randomUsername(), ipAddress: sprayer }, clock);
+      await recordLoginFailure(
+        handle.db,
+        { username: randomUsername(), ipAddress: sprayer },
+        clock,
+      );
     }
     const fresh = { username: randomUsername(), ipAddress: sprayer };
     expect(await checkLoginAllowed(handle.db, fresh, clock)).toEqual({ allowed: true });
@@ -220,7 +233,9 @@ describe("per address", () => {
       allowed: false,
       retryAfterSeconds: 1,
     });
-    expect(await checkLoginAllowed(handle.db, { ...fresh, ipAddress: randomIPv4() }, clock)).toEqual({
+    expect(
+      await checkLoginAllowed(handle.db, { ...fresh, ipAddress: randomIPv4() }, clock),
+    ).toEqual({
       allowed: true,
     });
   });
@@ -229,7 +244,11 @@ describe("per address", () => {
     const clock = createManualClock();
     const sprayer = randomIPv4();
     for (let account = 0; account < addressFreeFailures + 3; account += 1) {
-      await recordLoginFailure(handle.db, { username: randomUsername(), ipAddress: sprayer }, clock);
+      await recordLoginFailure(
+        handle.db,
+        { username: randomUsername(), ipAddress: sprayer },
+        clock,
+      );
     }
     const ownAccount = { username: randomUsername(), ipAddress: sprayer };
     await recordLoginSuccess(handle.db, ownAccount, clock);

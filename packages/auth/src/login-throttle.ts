@@ -17,7 +17,7 @@ type DatabaseOrTransaction = Database | Transaction;
  */
 export const accountAddressFreeFailures = 5;
 /** Failures one address may make across all accounts (password spraying) before it has to wait. */
-export const addressFreeFailures = 50000;
+export const addressFreeFailures = 50;
 /** The wait after the last free failure; it doubles with each further failure. */
 export const loginFirstDelaySeconds = 1;
 export const loginMaxDelaySeconds = 15 * 60;
@@ -75,6 +75,7 @@ export async function recordLoginFailure(
 export async function recordLoginSuccess(
   db: DatabaseOrTransaction,
   attempt: LoginAttempt,
+  // Unused: accepted so the three throttle calls take the same arguments.
   _clock: Clock = systemClock,
 ): Promise<void> {
   const [accountAddress] = throttleCounters(attempt);
@@ -104,7 +105,7 @@ export async function deleteStaleLoginThrottles(
 function throttleCounters(attempt: LoginAttempt): ThrottleCounter[] {
   const network = throttledNetwork(attempt.ipAddress);
   // Usernames are case-insensitive, so "Alice" and "alice" share one counter.
-  const username = attempt.username;
+  const username = attempt.username.toLowerCase();
   return [
     {
       key: throttleKey("account-address", JSON.stringify([username, network])),
@@ -126,7 +127,10 @@ async function countFailure(
   now: Date,
 ): Promise<void> {
   const forgetBefore = timestamp(secondsAfter(now, -loginFailureMemorySeconds));
-  const failures = sql`case when ${loginThrottles.updatedAt} <= ${forgetBefore} then 1 else ${loginThrottles.failures} + 1 end`;
+  const failures = sql`case
+    when ${loginThrottles.updatedAt} <= ${forgetBefore} then 1
+    else ${loginThrottles.failures} + 1
+  end`;
   await db
     .insert(loginThrottles)
     .values({
@@ -147,9 +151,18 @@ async function countFailure(
 
 /** Null while failures are free; then the first delay, doubling per failure, up to the cap. */
 function blockedUntil(failures: SQL, freeFailures: number, now: Date): SQL {
-  const doublings = sql`least(${failures} - ${freeFailures}::integer, ${maxDelayDoublings}::integer)`;
-  const delaySeconds = sql`least(${loginMaxDelaySeconds}::float8, ${loginFirstDelaySeconds}::float8 * power(2, ${doublings}))`;
-  return sql`case when ${failures} >= ${freeFailures}::integer then ${timestamp(now)} + ${delaySeconds} * interval '1 second' end`;
+  const doublings = sql`least(
+    ${failures} - ${freeFailures}::integer,
+    ${maxDelayDoublings}::integer
+  )`;
+  const delaySeconds = sql`least(
+    ${loginMaxDelaySeconds}::float8,
+    ${loginFirstDelaySeconds}::float8 * power(2, ${doublings})
+  )`;
+  return sql`case
+    when ${failures} >= ${freeFailures}::integer
+    then ${timestamp(now)} + ${delaySeconds} * interval '1 second'
+  end`;
 }
 
 function timestamp(instant: Date): SQL {

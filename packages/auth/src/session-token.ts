@@ -40,7 +40,7 @@ export function parseSessionToken(token: string): ParsedSessionToken | null {
   return { id, secret };
 }
 
-/** What the database keeps instead of the secret: a leaked row cannot be turned back into a token. */
+/** What the database keeps instead of the secret: a leaked row cannot be turned into a token. */
 export function hashSessionSecret(secret: string): Uint8Array {
   return sha256(new TextEncoder().encode(secret));
 }

@@ -214,7 +214,11 @@ describe("listUserSessions", () => {
     const other = await createTestUser(handle.db);
     const abandoned = await createSession(handle.db, { userId: user.id, userAgent: "old" }, clock);
     clock.advanceSeconds(10 * daySeconds);
-    const desktop = await createSession(handle.db, { userId: user.id, userAgent: "desktop" }, clock);
+    const desktop = await createSession(
+      handle.db,
+      { userId: user.id, userAgent: "desktop" },
+      clock,
+    );
     const phone = await createSession(handle.db, { userId: user.id, userAgent: "phone" }, clock);
     await createSession(handle.db, { userId: other.id }, clock);
     clock.advanceSeconds(25 * daySeconds);

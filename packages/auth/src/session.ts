@@ -22,7 +22,6 @@ export const sessionAbsoluteLifetimeSeconds = 365 * 24 * 60 * 60;
 /** last_verified_at is rewritten at most this often, so validation is usually a read only. */
 export const sessionActivityCheckIntervalSeconds = 60 * 60;
 
-
 export interface SessionInfo {
   id: string;
   userId: string;
@@ -141,7 +140,10 @@ export async function validateSessionToken(
 }
 
 /** Sign-out of one device. */
-export async function invalidateSession(db: DatabaseOrTransaction, sessionId: string): Promise<void> {
+export async function invalidateSession(
+  db: DatabaseOrTransaction,
+  sessionId: string,
+): Promise<void> {
   await db.delete(sessions).where(eq(sessions.id, sessionId));
 }
 
@@ -181,7 +183,7 @@ export async function listUserSessions(
     .orderBy(desc(sessions.lastVerifiedAt), desc(sessions.createdAt));
 }
 
-/** Removes every expired session, including those whose owners never come back; returns how many. */
+/** Removes every expired session, even of users who never come back; returns how many. */
 export async function deleteExpiredSessions(
   db: DatabaseOrTransaction,
   clock: Clock = systemClock,

@@ -28,6 +28,7 @@ export type {
   MemberRole,
   PublicUser,
   ReactionView,
+  SessionView,
   StreamEvent,
   StreamReadyEvent,
   UserEvent,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Clock } from "@parley/auth";
 
-import { startTestServer, testOrigin, type TestServer } from "./harness";
+import { recordEvents, startTestServer, testOrigin, type TestServer } from "./harness";
 
 let server: TestServer;
 
@@ -247,6 +247,29 @@ describe("sessions", () => {
     const remaining = await erin.client.api.auth.sessions.query();
     expect(remaining.map((session) => session.id)).not.toContain(phoneSession.id);
     expect(await erin.client.api.auth.me.query()).toEqual(erin.user);
+  });
+
+  it("closes the live stream of a revoked session, and only that one", async () => {
+    const ivan = await server.signUp("ivan");
+    const phone = await server.signIn(ivan);
+    const phoneSession = (await phone.client.api.auth.sessions.query()).find((session) => session.current);
+    if (!phoneSession) throw new Error("no current session");
+
+    const phoneError = new Promise<unknown>((resolve) => {
+      phone.client.api.events.stream.subscribe({}, { onData: () => {}, onError: resolve });
+    });
+    const laptop = recordEvents(ivan.client);
+    await laptop.waitFor((event) => event.type === "stream.ready");
+
+    await ivan.client.api.auth.revokeSession.mutate({ sessionId: phoneSession.id });
+
+    await expect(phoneError).resolves.toMatchObject({ data: { code: "UNAUTHORIZED" } });
+    const notice = await laptop.waitFor((event) => event.type === "session.revoked");
+    expect(notice).toEqual({ type: "session.revoked", sessionId: phoneSession.id });
+    // The laptop's own stream stays open: a later event still reaches it.
+    await ivan.client.api.users.updateProfile.mutate({ displayName: "Ivan the Second" });
+    await laptop.waitFor((event) => event.type === "profile.updated");
+    laptop.stop();
   });
 
   it("does not let a user revoke someone else's session", async () => {

@@ -349,17 +349,26 @@ describe("conversations.rename", () => {
     );
     await expect(member.client.api.conversations.rename.mutate({ conversationId: group.id, title: "Nope" })).rejects.toMatchObject({
       ...forbidden,
-      message: "Only the owner and admins can rename it",
+      message: "Only the owner and admins can rename this group",
     });
     memberEvents.stop();
   });
 
-  it("applies to groups only", async () => {
+  it("applies to groups only, like every change of members and roles", async () => {
     const alice = await server.signUp("alice");
     const bob = await server.signUp("bob");
     await befriend(alice, bob);
     const direct = await alice.client.api.conversations.openDirect.mutate({ userId: bob.user.id });
-    await expect(alice.client.api.conversations.rename.mutate({ conversationId: direct.id, title: "Us" })).rejects.toMatchObject(
+    await expect(alice.client.api.conversations.rename.mutate({ conversationId: direct.id, title: "Us" })).rejects.toMatchObject({
+      ...badRequest,
+      message: "You cannot rename a direct conversation",
+    });
+    const carol = await server.signUp("carol");
+    await befriend(alice, carol);
+    const api = alice.client.api.conversations;
+    await expect(api.addMembers.mutate({ conversationId: direct.id, userIds: [carol.user.id] })).rejects.toMatchObject(badRequest);
+    await expect(api.removeMember.mutate({ conversationId: direct.id, userId: bob.user.id })).rejects.toMatchObject(badRequest);
+    await expect(api.setRole.mutate({ conversationId: direct.id, userId: bob.user.id, role: "admin" })).rejects.toMatchObject(
       badRequest,
     );
   });
@@ -446,7 +455,7 @@ describe("conversations.addMembers", () => {
 
     await expect(
       member.client.api.conversations.addMembers.mutate({ conversationId: group.id, userIds: [ownersFriend.user.id] }),
-    ).rejects.toMatchObject({ ...forbidden, message: "Only the owner and admins can add members" });
+    ).rejects.toMatchObject({ ...forbidden, message: "Only the owner and admins can add members to this group" });
     await expect(
       admin.client.api.conversations.addMembers.mutate({ conversationId: group.id, userIds: [ownersFriend.user.id] }),
     ).rejects.toMatchObject({ ...forbidden, message: "You can only add your accepted friends to a group" });
@@ -631,7 +640,7 @@ describe("conversations.setRole", () => {
 
     await expect(
       admin.client.api.conversations.setRole.mutate({ conversationId: group.id, userId: member.user.id, role: "admin" }),
-    ).rejects.toMatchObject({ ...forbidden, message: "Only the owner can change roles" });
+    ).rejects.toMatchObject({ ...forbidden, message: "Only the owner can change roles in this group" });
     await expect(
       owner.client.api.conversations.setRole.mutate({ conversationId: group.id, userId: owner.user.id, role: "member" }),
     ).rejects.toMatchObject(badRequest);
@@ -700,16 +709,16 @@ describe("conversation procedures for non-members", () => {
     const conversationId = group.id;
     const api = outsider.client.api.conversations;
     const refusals = [
-      api.get.query({ conversationId }),
-      api.rename.mutate({ conversationId, title: "Mine now" }),
-      api.addMembers.mutate({ conversationId, userIds: [member.user.id] }),
-      api.removeMember.mutate({ conversationId, userId: member.user.id }),
-      api.leave.mutate({ conversationId }),
-      api.setRole.mutate({ conversationId, userId: member.user.id, role: "admin" }),
-      api.typing.mutate({ conversationId }),
+      () => api.get.query({ conversationId }),
+      () => api.rename.mutate({ conversationId, title: "Mine now" }),
+      () => api.addMembers.mutate({ conversationId, userIds: [member.user.id] }),
+      () => api.removeMember.mutate({ conversationId, userId: member.user.id }),
+      () => api.leave.mutate({ conversationId }),
+      () => api.setRole.mutate({ conversationId, userId: member.user.id, role: "admin" }),
+      () => api.typing.mutate({ conversationId }),
     ];
     for (const refusal of refusals) {
-      await expect(refusal).rejects.toMatchObject({ ...forbidden, message: "You are not a member of this conversation" });
+      await expect(refusal()).rejects.toMatchObject({ ...forbidden, message: "You are not a member of this conversation" });
     }
     expect(await owner.client.api.conversations.get.query({ conversationId })).toMatchObject({
       title: "Team",

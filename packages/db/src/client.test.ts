@@ -10,7 +10,8 @@ import { createDb } from "./client";
 import { readDatabaseEnv } from "./env";
 import { migrate } from "./migrate";
 import { sessions, users } from "./schema/index";
-import { type TestDatabase, createMigratedDatabase } from "./testing";
+import type { TestDatabase } from "./testing";
+import { createMigratedDatabase } from "./testing";
 
 describe("createDb with a PGlite data folder", () => {
   let dataDir: string | undefined;
@@ -81,9 +82,10 @@ describe("the data layer on either driver", () => {
 
   it("returns a session's secret hash as the same 32 bytes it stored", async () => {
     database = await createMigratedDatabase();
+    const username = `bytes_${randomBytes(4).toString("hex")}`;
     const [user] = await database.db
       .insert(users)
-      .values({ username: `bytes_${randomBytes(4).toString("hex")}`, displayName: "Bytes", passwordHash: "hash" })
+      .values({ username, displayName: "Bytes", passwordHash: "hash" })
       .returning();
     const secretHash = new Uint8Array(randomBytes(32));
     await database.db.insert(sessions).values({
@@ -128,7 +130,10 @@ describe("readDatabaseEnv", () => {
   });
 
   it("falls back to PGlite in .data when nothing is set", () => {
-    expect(readDatabaseEnv({ DATABASE_URL: "", DATA_DIR: "" })).toEqual({ DATABASE_URL: undefined, DATA_DIR: ".data" });
+    expect(readDatabaseEnv({ DATABASE_URL: "", DATA_DIR: "" })).toEqual({
+      DATABASE_URL: undefined,
+      DATA_DIR: ".data",
+    });
     expect(readDatabaseEnv({ DATA_DIR: "/var/lib/parley" }).DATA_DIR).toBe("/var/lib/parley");
   });
 });

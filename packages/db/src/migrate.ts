@@ -26,7 +26,8 @@ export async function migrate(handle: DatabaseHandle): Promise<void> {
   const options = handle.postgres.options;
   // One dedicated connection, so the advisory lock and the migration share a session.
   // `options` is postgres.js's parsed form (host and port as arrays); postgres() accepts it back.
-  const client = postgres({ ...options, max: 1, onnotice: () => {} } as unknown as postgres.Options<{}>);
+  const dedicatedOptions = { ...options, max: 1, onnotice: () => {} };
+  const client = postgres(dedicatedOptions as unknown as postgres.Options<Record<string, never>>);
   try {
     await client`select pg_advisory_lock(${migrationLockKey})`;
     await migratePostgres(drizzlePostgres(client), { migrationsFolder });

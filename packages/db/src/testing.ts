@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
 
+import type { SQL } from "drizzle-orm";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 
-import { type Database, type DatabaseHandle, createDb } from "./client";
+import type { Database, DatabaseHandle } from "./client";
+import { createDb } from "./client";
 import { readDatabaseEnv } from "./env";
 import { migrate } from "./migrate";
 
@@ -135,7 +137,7 @@ export async function publicTableNames(db: Database): Promise<string[]> {
 }
 
 /** Runs a query and returns its rows, hiding the two drivers' different result shapes. */
-export async function selectRows<TRow>(db: Database, query: ReturnType<typeof sql>): Promise<TRow[]> {
+export async function selectRows<TRow>(db: Database, query: SQL): Promise<TRow[]> {
   const result = (await db.execute(query)) as unknown as { rows?: TRow[] } | TRow[];
   return Array.isArray(result) ? result : (result.rows ?? []);
 }

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 
 import {
   checkLoginAllowed,
@@ -12,16 +12,16 @@ import {
   recordLoginFailure,
   recordLoginSuccess,
   verifyPassword,
-  type SessionInfo,
 } from "@parley/auth";
 import { sessions, users } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
+import { transactionWithEvents } from "../events/transaction";
 import type { ParleyServices } from "../services";
 import { publicUserColumns, usernameEquals } from "./users";
 import { isoDate, toPublicUser, type PublicUser, type SessionView } from "./views";
 
-type AccountServices = Pick<ParleyServices, "db" | "clock">;
+type AccountServices = Pick<ParleyServices, "db" | "clock" | "feed">;
 
 /** Where a sign-in comes from, as the session list shows it. */
 export interface Device {
@@ -33,7 +33,6 @@ export interface SignedIn {
   user: PublicUser;
   /** The session token; it is shown once and stored nowhere in plain text. */
   token: string;
-  session: SessionInfo;
 }
 
 function throttled(retryAfterSeconds: number): DomainError {
@@ -45,12 +44,12 @@ function throttled(retryAfterSeconds: number): DomainError {
 }
 
 async function startSession(services: AccountServices, user: PublicUser, device: Device): Promise<SignedIn> {
-  const { token, session } = await createSession(
+  const { token } = await createSession(
     services.db,
     { userId: user.id, userAgent: device.userAgent, ipAddress: device.ipAddress },
     services.clock,
   );
-  return { user, token, session };
+  return { user, token };
 }
 
 export async function registerAccount(
@@ -110,8 +109,11 @@ export async function logIn(
   return startSession(services, toPublicUser(row), options.device);
 }
 
-export async function logOut(services: AccountServices, sessionId: string): Promise<void> {
-  await invalidateSession(services.db, sessionId);
+export async function logOut(services: AccountServices, options: { userId: string; sessionId: string }): Promise<void> {
+  await transactionWithEvents(services, async (tx, emit) => {
+    await invalidateSession(tx, options.sessionId);
+    emit({ userId: options.userId }, { type: "session.revoked", sessionId: options.sessionId });
+  });
 }
 
 export async function listSessions(
@@ -140,7 +142,10 @@ export async function revokeSession(
     .from(sessions)
     .where(and(eq(sessions.id, options.sessionId), eq(sessions.userId, options.userId)));
   if (!owned) throw new DomainError("NOT_FOUND", "Session not found");
-  await invalidateSession(services.db, owned.id);
+  await transactionWithEvents(services, async (tx, emit) => {
+    await invalidateSession(tx, owned.id);
+    emit({ userId: options.userId }, { type: "session.revoked", sessionId: owned.id });
+  });
 }
 
 /**
@@ -174,11 +179,18 @@ export async function changePassword(
   }
 
   const passwordHash = await hashPassword(options.newPassword);
-  await services.db.transaction(async (tx) => {
+  await transactionWithEvents(services, async (tx, emit) => {
     await tx
       .update(users)
       .set({ passwordHash, updatedAt: services.clock.now() })
       .where(eq(users.id, options.userId));
+    const ended = await tx
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(eq(sessions.userId, options.userId), ne(sessions.id, options.sessionId)));
     await invalidateUserSessions(tx, options.userId, { exceptSessionId: options.sessionId });
+    for (const session of ended) {
+      emit({ userId: options.userId }, { type: "session.revoked", sessionId: session.id });
+    }
   });
 }

@@ -267,7 +267,7 @@ export async function renameGroup(
   input: { userId: string; conversationId: string; title: string },
 ): Promise<ConversationView> {
   return transactionWithEvents(services, async (tx, emit) => {
-    await requireGroupRole(tx, { ...input, roles: ["owner", "admin"], action: "rename it", lock: true });
+    await requireGroupRole(tx, { ...input, roles: ["owner", "admin"], action: "rename", lock: true });
     const [current] = await tx
       .select({ title: conversations.title })
       .from(conversations)
@@ -291,7 +291,7 @@ export async function addGroupMembers(
   services: ConversationServices,
   input: { userId: string; conversationId: string; userIds: string[] },
 ): Promise<ConversationView> {
-  const action = "add members";
+  const action = "add members to";
   // Checked before the friendship rule so that a non-member hears "not a member" first.
   await requireGroupRole(services.db, { ...input, roles: ["owner", "admin"], action });
   const candidateIds = [...new Set(input.userIds)].filter((id) => id !== input.userId);
@@ -377,7 +377,7 @@ export async function removeGroupMember(
   input: { userId: string; conversationId: string; memberId: string },
 ): Promise<ConversationView> {
   return transactionWithEvents(services, async (tx, emit) => {
-    const actor = await requireGroupRole(tx, { ...input, roles: ["owner", "admin"], action: "remove members", lock: true });
+    const actor = await requireGroupRole(tx, { ...input, roles: ["owner", "admin"], action: "remove members from", lock: true });
     if (input.memberId === input.userId) {
       throw new DomainError("BAD_REQUEST", "To remove yourself, leave the conversation");
     }
@@ -455,7 +455,7 @@ export async function setMemberRole(
   input: { userId: string; conversationId: string; memberId: string; role: "admin" | "member" },
 ): Promise<ConversationView> {
   return transactionWithEvents(services, async (tx, emit) => {
-    await requireGroupRole(tx, { ...input, roles: ["owner"], action: "change roles", lock: true });
+    await requireGroupRole(tx, { ...input, roles: ["owner"], action: "change roles in", lock: true });
     if (input.memberId === input.userId) throw new DomainError("BAD_REQUEST", "The owner's own role cannot change");
     const target = await requireCurrentMember(tx, { conversationId: input.conversationId, userId: input.memberId });
     if (target.role === input.role) return loadConversationView(tx, input.conversationId);

@@ -58,18 +58,21 @@ export async function requireMembership(
   return row;
 }
 
-/** Membership in a group with one of `roles`; a direct conversation has no roles to act with. */
+/**
+ * Membership in a group with one of `roles`; a direct conversation has no roles to act with.
+ * `action` completes "Only the owner can … this group" and "You cannot … a direct conversation".
+ */
 export async function requireGroupRole(
   db: Executor,
   query: { conversationId: string; userId: string; roles: MemberRole[]; action: string; lock?: boolean },
 ): Promise<Membership> {
   const membership = await requireMembership(db, query);
   if (membership.kind !== "group") {
-    throw new DomainError("BAD_REQUEST", `Only group conversations allow you to ${query.action}`);
+    throw new DomainError("BAD_REQUEST", `You cannot ${query.action} a direct conversation`);
   }
   if (!query.roles.includes(membership.role)) {
     const who = query.roles.includes("admin") ? "the owner and admins" : "the owner";
-    throw new DomainError("FORBIDDEN", `Only ${who} can ${query.action}`);
+    throw new DomainError("FORBIDDEN", `Only ${who} can ${query.action} this group`);
   }
   return membership;
 }

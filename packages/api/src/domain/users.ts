@@ -5,6 +5,7 @@ import type { Database, Transaction } from "@parley/db/client";
 import { blocks, users } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
+import { friendIdsOf } from "../presence";
 import { transactionWithEvents } from "../events/transaction";
 import type { ParleyServices } from "../services";
 import { toPublicUser, type PublicUser } from "./views";
@@ -110,7 +111,7 @@ export async function searchUsers(
   return rows.map(toPublicUser);
 }
 
-/** Changes the display name and tells the user's other devices. */
+/** Changes the display name and tells the user's other devices and their friends. */
 export async function updateProfile(
   services: Pick<ParleyServices, "db" | "feed" | "clock">,
   options: { userId: string; displayName: string },
@@ -123,7 +124,10 @@ export async function updateProfile(
       .returning(publicUserColumns);
     if (!row) throw new DomainError("NOT_FOUND", "User not found");
     const user = toPublicUser(row);
-    emit({ userId: user.id }, { type: "profile.updated", user });
+    // Friends see the new name at once; everyone else when they next load the conversation.
+    for (const recipient of [user.id, ...(await friendIdsOf(tx, user.id))]) {
+      emit({ userId: recipient }, { type: "profile.updated", user });
+    }
     return user;
   });
 }

@@ -19,6 +19,8 @@ export interface StreamEventsOptions {
   feed: EventFeed;
   presence: Presence;
   userId: string;
+  /** The session this stream runs under: it ends when that session is revoked. */
+  sessionId: string;
   lastEventId: string | null | undefined;
   signal: AbortSignal | undefined;
 }
@@ -50,6 +52,12 @@ function messageSender(event: DurableEvent): string | null {
     : null;
 }
 
+function endIfRevoked(event: DurableEvent, sessionId: string): void {
+  if (event.type === "session.revoked" && event.sessionId === sessionId) {
+    throw new DomainError("UNAUTHORIZED", "This session has ended; sign in again");
+  }
+}
+
 /**
  * Everything addressed to one user: first what they missed since `lastEventId` (read from the
  * log), then live events, each durable event exactly once and in id order.
@@ -77,6 +85,8 @@ export async function* streamEvents(
     }
     notify();
   });
+  // Everything up to here is in the log; everything after reaches the queue.
+  const subscribedAt = options.feed.watermark;
   const onAbort = () => notify();
   options.signal?.addEventListener("abort", onAbort);
   const disconnectPresence = options.presence.connect(options.userId);
@@ -84,26 +94,27 @@ export async function* streamEvents(
   try {
     subscription.setAudience(await loadAudience(options.db, options.userId));
 
-    let cursor: number;
-    if (options.lastEventId == null) {
-      cursor = options.feed.watermark;
-    } else {
-      // An id from a log that has since been reset must not hide the events now in it.
-      cursor = Math.min(parseEventId(options.lastEventId), await readLatestEventId(options.db));
-      for (;;) {
-        const page = await readEventsForUser(options.db, {
-          userId: options.userId,
-          afterId: cursor,
-          limit: backfillPageSize,
-        });
-        for (const stored of page) {
-          cursor = stored.id;
-          const sender = messageSender(stored.event);
-          if (sender && subscription.isBlocked(sender)) continue;
-          yield tracked(String(stored.id), stored.event);
-        }
-        if (page.length < backfillPageSize || options.signal?.aborted) break;
+    // A fresh stream starts where the feed stood when we subscribed; reading the log from there
+    // covers what arrived while the audience was loading. An id from a log that has since been
+    // reset must not hide the events now in it.
+    let cursor =
+      options.lastEventId == null
+        ? subscribedAt
+        : Math.min(parseEventId(options.lastEventId), await readLatestEventId(options.db));
+    for (;;) {
+      const page = await readEventsForUser(options.db, {
+        userId: options.userId,
+        afterId: cursor,
+        limit: backfillPageSize,
+      });
+      for (const stored of page) {
+        cursor = stored.id;
+        const sender = messageSender(stored.event);
+        if (sender && subscription.isBlocked(sender)) continue;
+        yield tracked(String(stored.id), stored.event);
+        endIfRevoked(stored.event, options.sessionId);
       }
+      if (page.length < backfillPageSize || options.signal?.aborted) break;
     }
     yield tracked(String(cursor), { type: "stream.ready", resumed: options.lastEventId != null });
 
@@ -125,6 +136,7 @@ export async function* streamEvents(
       if (item.stored.id <= cursor) continue;
       cursor = item.stored.id;
       yield tracked(String(item.stored.id), item.stored.event);
+      endIfRevoked(item.stored.event, options.sessionId);
     }
   } finally {
     options.signal?.removeEventListener("abort", onAbort);

@@ -39,7 +39,9 @@ export type UserEvent =
   | { type: "friend.declined" | "friend.cancelled" | "friend.removed"; userId: string }
   /** Sent to the blocker only: the blocked user is never told. */
   | { type: "block.added" | "block.removed"; userId: string }
-  | { type: "profile.updated"; user: PublicUser };
+  | { type: "profile.updated"; user: PublicUser }
+  /** A session of this user ended (logout, revoke, password change): that device's stream closes. */
+  | { type: "session.revoked"; sessionId: string };
 
 export type DurableEvent = ConversationEvent | UserEvent;
 

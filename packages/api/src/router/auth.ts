@@ -93,7 +93,7 @@ export const authRouter = {
 
   /** Ends the session this request was made with. */
   logout: protectedProcedure.mutation(async ({ ctx }) => {
-    await logOut(ctx.services, ctx.session.id);
+    await logOut(ctx.services, { userId: ctx.user.id, sessionId: ctx.session.id });
     clearSessionCookie(ctx);
   }),
 

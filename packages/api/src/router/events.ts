@@ -16,6 +16,7 @@ export const eventsRouter = {
           feed: ctx.services.feed,
           presence: ctx.services.presence,
           userId: ctx.user.id,
+          sessionId: ctx.session.id,
           lastEventId: input?.lastEventId,
           signal,
         });

@@ -1,0 +1,73 @@
+"use client";
+
+import type { ConversationSummary } from "@parley/client";
+import Link from "next/link";
+
+import { useChatState, useMe } from "../../lib/chat-context";
+import { conversationTitle, directPeerOf } from "../../lib/people";
+import { Avatar } from "../ui/avatar";
+import { IconButton } from "../ui/button";
+import { ArrowLeftIcon, InfoIcon } from "../ui/icons";
+import { typingText } from "./typing-text";
+
+export function ConversationHeader({
+  conversation,
+  infoOpen,
+  onToggleInfo,
+}: {
+  conversation: ConversationSummary;
+  infoOpen: boolean;
+  onToggleInfo: () => void;
+}) {
+  const me = useMe();
+  const peer = directPeerOf(conversation, me.id);
+  const presence = useChatState((state) => state.presence);
+  const typers = useChatState((state) => state.typing[conversation.id]);
+  const title = conversationTitle(conversation, me.id);
+  const typing = typingText(conversation, typers, me.id);
+  const online = peer ? (presence[peer.userId] ?? false) : undefined;
+
+  let subtitle: string;
+  if (peer) {
+    subtitle = online ? "online" : `@${peer.username}`;
+  } else {
+    const onlineCount = conversation.members.filter((member) => member.userId !== me.id && presence[member.userId]).length;
+    const count = conversation.members.length;
+    subtitle = `${count} ${count === 1 ? "member" : "members"}${onlineCount > 0 ? `, ${onlineCount} online` : ""}`;
+  }
+
+  return (
+    <header className="flex h-16 shrink-0 items-center gap-2 border-b border-zinc-200 bg-white px-2 md:px-4 dark:border-zinc-800 dark:bg-zinc-950">
+      <Link
+        href="/chats"
+        aria-label="Back to chats"
+        className="inline-flex size-10 items-center justify-center rounded-full text-zinc-600 hover:bg-zinc-100 md:hidden dark:text-zinc-300 dark:hover:bg-zinc-800"
+      >
+        <ArrowLeftIcon />
+      </Link>
+      <button
+        type="button"
+        onClick={onToggleInfo}
+        className="flex min-w-0 flex-1 items-center gap-3 rounded-xl p-1 text-left hover:bg-zinc-50 dark:hover:bg-zinc-900"
+        aria-label={`${title}: ${infoOpen ? "hide" : "show"} details`}
+      >
+        <Avatar id={conversation.id} name={title} size="md" online={online} />
+        <span className="min-w-0">
+          <span className="block truncate font-semibold" data-testid="conversation-heading">
+            {title}
+          </span>
+          <span
+            className={`block truncate text-sm ${typing ? "text-sky-600 dark:text-sky-400" : online ? "text-emerald-600" : "text-zinc-500"}`}
+            data-testid="conversation-subtitle"
+            aria-live="polite"
+          >
+            {typing ?? subtitle}
+          </span>
+        </span>
+      </button>
+      <IconButton label={infoOpen ? "Hide details" : "Show details"} aria-expanded={infoOpen} onClick={onToggleInfo}>
+        <InfoIcon />
+      </IconButton>
+    </header>
+  );
+}

@@ -1,0 +1,240 @@
+"use client";
+
+import type { MessageView } from "@parley/client";
+import { memo, useState } from "react";
+
+import { useChatStore, useMe } from "../../lib/chat-context";
+import type { DeliveryState, OutboxEntry } from "../../lib/chat-state";
+import { nameColorOf } from "../../lib/people";
+import { formatClock, formatFullDate } from "../../lib/time-format";
+import { Avatar } from "../ui/avatar";
+import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon, EditIcon, ReplyIcon, SmileIcon, TrashIcon } from "../ui/icons";
+import { ReactionPicker } from "./reaction-picker";
+
+export interface DisplayedMessage {
+  message: MessageView;
+  own: boolean;
+  status: DeliveryState;
+  /** Set while the message waits in the outbox. */
+  pending: OutboxEntry | null;
+  senderName: string;
+  firstInGroup: boolean;
+  lastInGroup: boolean;
+  /** The quoted message; `message` is null when it is not loaded. */
+  replyTarget: { message: MessageView | null; senderName: string } | null;
+}
+
+const statusLabels: Record<DeliveryState, string> = {
+  sending: "Sending",
+  failed: "Not sent",
+  sent: "Sent",
+  read: "Read",
+};
+
+function StatusIcon({ status }: { status: DeliveryState }) {
+  const label = statusLabels[status];
+  return (
+    <span data-testid="delivery-status" data-status={status} title={label} className="inline-flex">
+      <span className="sr-only">{label}</span>
+      {status === "sending" && <ClockIcon size={13} />}
+      {status === "failed" && <AlertIcon size={13} className="text-rose-200" />}
+      {status === "sent" && <CheckIcon size={14} />}
+      {status === "read" && <DoubleCheckIcon size={14} />}
+    </span>
+  );
+}
+
+function snippet(body: string | null | undefined): string {
+  if (!body) return "Message deleted";
+  return body.length > 120 ? `${body.slice(0, 120)}…` : body;
+}
+
+export const MessageBubble = memo(function MessageBubble({
+  item,
+  group,
+  onReply,
+  onEdit,
+  onDelete,
+}: {
+  item: DisplayedMessage;
+  group: boolean;
+  onReply: (message: MessageView) => void;
+  onEdit: (message: MessageView) => void;
+  onDelete: (message: MessageView) => void;
+}) {
+  const store = useChatStore();
+  const me = useMe();
+  const [picking, setPicking] = useState(false);
+  const { message, own, status, pending, senderName, firstInGroup, lastInGroup, replyTarget } = item;
+  const deleted = message.deletedAt !== null;
+  const actionable = !pending && !deleted;
+  const showAvatarColumn = group && !own;
+
+  const corner = own
+    ? `${firstInGroup ? "rounded-tr-2xl" : "rounded-tr-md"} ${lastInGroup ? "rounded-br-sm" : "rounded-br-md"}`
+    : `${firstInGroup ? "rounded-tl-2xl" : "rounded-tl-md"} ${lastInGroup ? "rounded-bl-sm" : "rounded-bl-md"}`;
+
+  return (
+    <li
+      data-testid="message"
+      data-message-id={pending ? undefined : message.id}
+      data-own={own}
+      className={`group/message relative flex items-end gap-2 ${own ? "flex-row-reverse" : ""} ${lastInGroup ? "mb-2" : "mb-0.5"}`}
+    >
+      {showAvatarColumn && (
+        <span className="w-8 shrink-0">{lastInGroup && <Avatar id={message.senderId} name={senderName} size="sm" />}</span>
+      )}
+
+      <div className={`flex max-w-[min(80%,36rem)] min-w-0 flex-col ${own ? "items-end" : "items-start"}`}>
+        <div
+          tabIndex={-1}
+          className={`relative min-w-0 rounded-2xl px-3 py-1.5 shadow-sm outline-none ${corner} ${
+            status === "failed"
+              ? "bg-rose-600 text-white"
+              : own
+                ? "bg-sky-600 text-white"
+                : "bg-white text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100"
+          }`}
+        >
+          {group && !own && firstInGroup && (
+            <p className={`mb-0.5 text-sm font-semibold ${nameColorOf(message.senderId)}`}>{senderName}</p>
+          )}
+
+          {replyTarget && (
+            <div
+              className={`mb-1 rounded-md border-l-4 px-2 py-1 text-sm ${
+                own ? "border-white/70 bg-white/15" : "border-sky-500 bg-sky-50 dark:bg-sky-950/40"
+              }`}
+            >
+              <p className={`font-semibold ${own ? "text-white" : "text-sky-700 dark:text-sky-300"}`}>
+                {replyTarget.message ? replyTarget.senderName : "Reply"}
+              </p>
+              <p className={`line-clamp-2 break-words ${own ? "text-white/85" : "text-zinc-600 dark:text-zinc-300"}`}>
+                {replyTarget.message ? snippet(replyTarget.message.body) : "Original message"}
+              </p>
+            </div>
+          )}
+
+          <p
+            data-testid="message-body"
+            className={`break-words whitespace-pre-wrap [overflow-wrap:anywhere] ${deleted ? "italic opacity-70" : ""}`}
+          >
+            {deleted ? "Message deleted" : message.body}
+            {/* Room for the time and ticks that sit in the bubble's corner. */}
+            <span aria-hidden="true" className={`inline-block ${own ? "w-20" : "w-14"} ${message.editedAt && !deleted ? "pl-10" : ""}`} />
+          </p>
+
+          <span
+            className={`absolute right-2.5 bottom-1 flex items-center gap-1 text-[11px] leading-none ${
+              own ? "text-sky-100" : "text-zinc-400"
+            }`}
+          >
+            {message.editedAt && !deleted && <span data-testid="edited-marker">edited</span>}
+            <time dateTime={message.createdAt} title={formatFullDate(message.createdAt)}>
+              {formatClock(message.createdAt)}
+            </time>
+            {own && !deleted && <StatusIcon status={status} />}
+          </span>
+        </div>
+
+        {message.reactions.length > 0 && !deleted && (
+          <ul className={`mt-1 flex flex-wrap gap-1 ${own ? "justify-end" : ""}`} aria-label="Reactions">
+            {message.reactions.map((reaction) => {
+              const mine = reaction.userIds.includes(me.id);
+              return (
+                <li key={reaction.emoji}>
+                  <button
+                    type="button"
+                    aria-pressed={mine}
+                    aria-label={`${reaction.emoji} ${reaction.userIds.length}${mine ? ", remove your reaction" : ", add your reaction"}`}
+                    onClick={() => void store.toggleReaction(message, reaction.emoji)}
+                    className={`flex h-7 items-center gap-1 rounded-full border px-2 text-sm ${
+                      mine
+                        ? "border-sky-400 bg-sky-100 text-sky-800 dark:border-sky-600 dark:bg-sky-900 dark:text-sky-100"
+                        : "border-zinc-200 bg-white text-zinc-700 dark:border-zinc-700 dark:bg-zinc-800 dark:text-zinc-200"
+                    }`}
+                  >
+                    <span>{reaction.emoji}</span>
+                    <span className="text-xs font-medium">{reaction.userIds.length}</span>
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+
+        {pending?.status === "failed" && (
+          <p className="mt-1 flex items-center gap-2 text-xs text-rose-600 dark:text-rose-400" role="alert">
+            <span>{pending.error ?? "Not sent"}</span>
+            <button type="button" className="font-semibold underline" onClick={() => store.retryMessage(pending.clientId)}>
+              Retry
+            </button>
+            <button type="button" className="font-semibold underline" onClick={() => store.discardMessage(pending.clientId)}>
+              Discard
+            </button>
+          </p>
+        )}
+      </div>
+
+      {actionable && (
+        <div
+          className={`relative flex shrink-0 items-center gap-0.5 self-center opacity-0 transition-opacity group-focus-within/message:opacity-100 group-hover/message:opacity-100 ${
+            picking ? "opacity-100" : ""
+          }`}
+        >
+          <ActionButton label="React" onClick={() => setPicking((open) => !open)} expanded={picking}>
+            <SmileIcon size={16} />
+          </ActionButton>
+          <ActionButton label="Reply" onClick={() => onReply(message)}>
+            <ReplyIcon size={16} />
+          </ActionButton>
+          {own && (
+            <>
+              <ActionButton label="Edit" onClick={() => onEdit(message)}>
+                <EditIcon size={16} />
+              </ActionButton>
+              <ActionButton label="Delete" onClick={() => onDelete(message)}>
+                <TrashIcon size={16} />
+              </ActionButton>
+            </>
+          )}
+          {picking && (
+            <ReactionPicker
+              align={own ? "right" : "left"}
+              onPick={(emoji) => {
+                setPicking(false);
+                void store.toggleReaction(message, emoji);
+              }}
+              onClose={() => setPicking(false)}
+            />
+          )}
+        </div>
+      )}
+    </li>
+  );
+});
+
+function ActionButton({
+  label,
+  onClick,
+  expanded,
+  children,
+}: {
+  label: string;
+  onClick: () => void;
+  expanded?: boolean;
+  children: React.ReactNode;
+}) {
+  return (
+    <button
+      type="button"
+      aria-label={label}
+      title={label}
+      aria-expanded={expanded}
+      onClick={onClick}
+      className="flex size-8 items-center justify-center rounded-full text-zinc-500 hover:bg-white hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
+    >
+      {children}
+    </button>
+  );
+}

@@ -1,0 +1,94 @@
+"use client";
+
+import type { ConversationSummary } from "@parley/client";
+import Link from "next/link";
+
+import { useChatState, useMe } from "../../lib/chat-context";
+import { deliveryStateOf } from "../../lib/chat-state";
+import { conversationTitle, directPeerOf, nameOf } from "../../lib/people";
+import { formatListTime } from "../../lib/time-format";
+import { Avatar } from "../ui/avatar";
+import { CheckIcon, DoubleCheckIcon } from "../ui/icons";
+import { typingText } from "../conversation/typing-text";
+
+export function ConversationListItem({ conversation, active }: { conversation: ConversationSummary; active: boolean }) {
+  const me = useMe();
+  const peer = directPeerOf(conversation, me.id);
+  const online = useChatState((state) => (peer ? (state.presence[peer.userId] ?? false) : undefined));
+  const typers = useChatState((state) => state.typing[conversation.id]);
+  const title = conversationTitle(conversation, me.id);
+  const last = conversation.lastMessage;
+  const typing = typingText(conversation, typers, me.id);
+
+  let preview: string;
+  let previewStyle = "";
+  if (typing) {
+    preview = typing;
+    previewStyle = "text-sky-600 dark:text-sky-400";
+  } else if (!last) {
+    preview = conversation.kind === "group" ? "Group created" : "Say hello 👋";
+  } else if (last.deletedAt) {
+    preview = "Message deleted";
+    previewStyle = "italic";
+  } else {
+    const sender =
+      last.senderId === me.id
+        ? "You: "
+        : conversation.kind === "group"
+          ? `${nameOf(conversation.members.find((member) => member.userId === last.senderId))}: `
+          : "";
+    preview = `${sender}${last.body ?? ""}`;
+  }
+  const delivery = last && last.senderId === me.id && !last.deletedAt ? deliveryStateOf(conversation, last, me.id) : null;
+  const unread = conversation.unreadCount;
+
+  return (
+    <Link
+      href={`/chats/${conversation.id}`}
+      aria-current={active ? "page" : undefined}
+      data-testid="conversation-item"
+      data-unread={unread}
+      className={`flex items-center gap-3 rounded-xl p-2 transition-colors ${
+        active ? "bg-sky-600 text-white" : "hover:bg-zinc-100 dark:hover:bg-zinc-900"
+      }`}
+    >
+      <Avatar id={conversation.id} name={title} size="lg" online={online} />
+      <span className="flex min-w-0 flex-1 flex-col gap-0.5">
+        <span className="flex items-baseline gap-2">
+          <span className="min-w-0 flex-1 truncate font-medium" data-testid="conversation-title">
+            {title}
+          </span>
+          {delivery && (
+            <span className={active ? "text-white" : "text-sky-600"} aria-label={delivery === "read" ? "Read" : "Sent"}>
+              {delivery === "read" ? <DoubleCheckIcon size={14} /> : <CheckIcon size={14} />}
+            </span>
+          )}
+          <time
+            dateTime={last?.createdAt ?? conversation.lastActivityAt}
+            className={`shrink-0 text-xs ${active ? "text-sky-100" : "text-zinc-500"}`}
+          >
+            {formatListTime(last?.createdAt ?? conversation.lastActivityAt)}
+          </time>
+        </span>
+        <span className="flex items-center gap-2">
+          <span
+            className={`min-w-0 flex-1 truncate text-sm ${active ? "text-sky-50" : "text-zinc-500 dark:text-zinc-400"} ${previewStyle}`}
+          >
+            {preview}
+          </span>
+          {unread > 0 && (
+            <span
+              data-testid="unread-badge"
+              aria-label={`${unread} unread`}
+              className={`flex h-5 min-w-5 shrink-0 items-center justify-center rounded-full px-1.5 text-xs font-semibold ${
+                active ? "bg-white text-sky-700" : "bg-sky-600 text-white"
+              }`}
+            >
+              {unread > 99 ? "99+" : unread}
+            </span>
+          )}
+        </span>
+      </span>
+    </Link>
+  );
+}

@@ -1,0 +1,485 @@
+/**
+ * The web app's client-side state and the pure functions that change it. Everything the
+ * server tells us arrives through `applyStreamEvent` or a `merge*` function, so the same
+ * event applied twice (a replay overlapping a fresh fetch) leaves the state as it was.
+ */
+import type {
+  ConnectionState,
+  ConversationSummary,
+  ConversationView,
+  DurableEvent,
+  EphemeralEvent,
+  FriendRequestView,
+  FriendView,
+  MessageView,
+  PublicUser,
+  ReactionView,
+} from "@parley/client";
+
+/** A message typed here that the server has not acknowledged yet. */
+export interface OutboxEntry {
+  /** Sent as `clientId`: every retry reuses it, so the server stores the message once. */
+  clientId: string;
+  conversationId: string;
+  senderId: string;
+  body: string;
+  replyToId: string | null;
+  createdAt: string;
+  status: "queued" | "sending" | "failed";
+  error: string | null;
+}
+
+/** The loaded part of a conversation's history, oldest first. */
+export interface Timeline {
+  messages: MessageView[];
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  /** False until the newest page has arrived. */
+  loaded: boolean;
+}
+
+export type ConnectionStatus = ConnectionState | "offline";
+
+export interface Notice {
+  id: number;
+  text: string;
+  tone: "info" | "error";
+}
+
+export interface ChatState {
+  me: PublicUser | null;
+  connection: ConnectionStatus;
+  conversations: Record<string, ConversationSummary>;
+  conversationsLoaded: boolean;
+  timelines: Record<string, Timeline>;
+  outbox: OutboxEntry[];
+  /** conversationId → userId → when the indicator lapses (epoch ms). */
+  typing: Record<string, Record<string, number>>;
+  presence: Record<string, boolean>;
+  friends: FriendView[];
+  friendsLoaded: boolean;
+  incomingRequests: FriendRequestView[];
+  outgoingRequests: FriendRequestView[];
+  blocked: PublicUser[];
+  notices: Notice[];
+}
+
+export const initialChatState: ChatState = {
+  me: null,
+  connection: "idle",
+  conversations: {},
+  conversationsLoaded: false,
+  timelines: {},
+  outbox: [],
+  typing: {},
+  presence: {},
+  friends: [],
+  friendsLoaded: false,
+  incomingRequests: [],
+  outgoingRequests: [],
+  blocked: [],
+  notices: [],
+};
+
+/* Messages */
+
+/** Inserts or replaces by id, keeping seq order. */
+export function upsertMessage(messages: MessageView[], message: MessageView): MessageView[] {
+  const index = messages.findIndex((existing) => existing.id === message.id);
+  if (index >= 0) {
+    const next = messages.slice();
+    next[index] = message;
+    return next;
+  }
+  const last = messages.at(-1);
+  if (!last || last.seq < message.seq) return [...messages, message];
+  const position = messages.findIndex((existing) => existing.seq > message.seq);
+  const next = messages.slice();
+  next.splice(position === -1 ? next.length : position, 0, message);
+  return next;
+}
+
+/** Older and newer pages merged with what is loaded, one copy per id. */
+export function mergeMessages(current: MessageView[], incoming: MessageView[]): MessageView[] {
+  let merged = current;
+  for (const message of incoming) {
+    if (!merged.some((existing) => existing.id === message.id)) merged = upsertMessage(merged, message);
+  }
+  return merged;
+}
+
+function withReaction(
+  reactions: ReactionView[],
+  change: { emoji: string; userId: string; added: boolean },
+): ReactionView[] {
+  const existing = reactions.find((reaction) => reaction.emoji === change.emoji);
+  if (change.added) {
+    if (existing?.userIds.includes(change.userId)) return reactions;
+    if (existing) {
+      return reactions.map((reaction) =>
+        reaction === existing ? { ...reaction, userIds: [...reaction.userIds, change.userId] } : reaction,
+      );
+    }
+    return [...reactions, { emoji: change.emoji, userIds: [change.userId] }];
+  }
+  if (!existing?.userIds.includes(change.userId)) return reactions;
+  return reactions
+    .map((reaction) =>
+      reaction === existing ? { ...reaction, userIds: reaction.userIds.filter((id) => id !== change.userId) } : reaction,
+    )
+    .filter((reaction) => reaction.userIds.length > 0);
+}
+
+function updateMessageEverywhere(
+  state: ChatState,
+  conversationId: string,
+  messageId: string,
+  update: (message: MessageView) => MessageView,
+): ChatState {
+  let next = state;
+  const timeline = state.timelines[conversationId];
+  if (timeline?.messages.some((message) => message.id === messageId)) {
+    next = {
+      ...next,
+      timelines: {
+        ...next.timelines,
+        [conversationId]: {
+          ...timeline,
+          messages: timeline.messages.map((message) => (message.id === messageId ? update(message) : message)),
+        },
+      },
+    };
+  }
+  const conversation = state.conversations[conversationId];
+  if (conversation?.lastMessage?.id === messageId) {
+    next = {
+      ...next,
+      conversations: {
+        ...next.conversations,
+        [conversationId]: { ...conversation, lastMessage: update(conversation.lastMessage) },
+      },
+    };
+  }
+  return next;
+}
+
+function countsAsUnread(message: MessageView, meId: string, lastReadSeq: number): boolean {
+  return message.senderId !== meId && message.deletedAt === null && message.seq > lastReadSeq;
+}
+
+function applyMessageCreated(state: ChatState, message: MessageView, meId: string): ChatState {
+  const conversationId = message.conversationId;
+  let next: ChatState = state;
+
+  const timeline = state.timelines[conversationId];
+  if (timeline) {
+    next = {
+      ...next,
+      timelines: { ...next.timelines, [conversationId]: { ...timeline, messages: upsertMessage(timeline.messages, message) } },
+    };
+  }
+
+  const conversation = state.conversations[conversationId];
+  if (conversation) {
+    const isNewest = message.seq > (conversation.lastMessage?.seq ?? 0);
+    const alreadyCounted = timeline?.messages.some((existing) => existing.id === message.id) ?? false;
+    const ownMessage = message.senderId === meId;
+    next = {
+      ...next,
+      conversations: {
+        ...next.conversations,
+        [conversationId]: {
+          ...conversation,
+          lastSeq: Math.max(conversation.lastSeq, message.seq),
+          lastMessage: isNewest ? message : conversation.lastMessage,
+          lastActivityAt: isNewest ? message.createdAt : conversation.lastActivityAt,
+          // The server moves a sender's read position to their own message.
+          lastReadSeq: ownMessage ? Math.max(conversation.lastReadSeq, message.seq) : conversation.lastReadSeq,
+          unreadCount: ownMessage
+            ? 0
+            : conversation.unreadCount +
+              (isNewest && !alreadyCounted && countsAsUnread(message, meId, conversation.lastReadSeq) ? 1 : 0),
+          members: ownMessage
+            ? conversation.members.map((member) =>
+                member.userId === meId ? { ...member, lastReadSeq: Math.max(member.lastReadSeq, message.seq) } : member,
+              )
+            : conversation.members,
+        },
+      },
+    };
+  }
+
+  if (message.senderId === meId && next.outbox.some((entry) => entry.clientId === message.clientId)) {
+    next = { ...next, outbox: next.outbox.filter((entry) => entry.clientId !== message.clientId) };
+  }
+  const typers = next.typing[conversationId];
+  if (typers?.[message.senderId] !== undefined) {
+    const { [message.senderId]: _stopped, ...rest } = typers;
+    next = { ...next, typing: { ...next.typing, [conversationId]: rest } };
+  }
+  return next;
+}
+
+function applyMessageChanged(state: ChatState, message: MessageView, meId: string): ChatState {
+  const before =
+    state.timelines[message.conversationId]?.messages.find((existing) => existing.id === message.id) ??
+    (state.conversations[message.conversationId]?.lastMessage?.id === message.id
+      ? state.conversations[message.conversationId]?.lastMessage
+      : undefined);
+  let next = updateMessageEverywhere(state, message.conversationId, message.id, () => message);
+  const conversation = next.conversations[message.conversationId];
+  if (conversation && message.deletedAt && before && !before.deletedAt) {
+    if (countsAsUnread(before, meId, conversation.lastReadSeq) && conversation.unreadCount > 0) {
+      next = {
+        ...next,
+        conversations: {
+          ...next.conversations,
+          [message.conversationId]: { ...conversation, unreadCount: conversation.unreadCount - 1 },
+        },
+      };
+    }
+  }
+  return next;
+}
+
+function applyReadReceipt(
+  state: ChatState,
+  receipt: { conversationId: string; userId: string; lastReadSeq: number },
+  meId: string,
+): ChatState {
+  const conversation = state.conversations[receipt.conversationId];
+  if (!conversation) return state;
+  const members = conversation.members.map((member) =>
+    member.userId === receipt.userId && member.lastReadSeq < receipt.lastReadSeq
+      ? { ...member, lastReadSeq: receipt.lastReadSeq }
+      : member,
+  );
+  let updated: ConversationSummary = { ...conversation, members };
+  if (receipt.userId === meId && receipt.lastReadSeq > conversation.lastReadSeq) {
+    updated = {
+      ...updated,
+      lastReadSeq: receipt.lastReadSeq,
+      unreadCount: unreadAfter(state.timelines[receipt.conversationId], conversation, receipt.lastReadSeq, meId),
+    };
+  }
+  return { ...state, conversations: { ...state.conversations, [receipt.conversationId]: updated } };
+}
+
+/**
+ * Unread messages past a new read position: counted exactly when the loaded history covers
+ * them, otherwise the old count shrunk by what we can see (the store then asks the server).
+ */
+function unreadAfter(
+  timeline: Timeline | undefined,
+  conversation: ConversationSummary,
+  lastReadSeq: number,
+  meId: string,
+): number {
+  if (lastReadSeq >= conversation.lastSeq) return 0;
+  const oldestLoaded = timeline?.messages[0]?.seq;
+  if (timeline?.loaded && (oldestLoaded === undefined || oldestLoaded <= lastReadSeq + 1 || !timeline.hasOlder)) {
+    return timeline.messages.filter((message) => countsAsUnread(message, meId, lastReadSeq)).length;
+  }
+  return conversation.unreadCount;
+}
+
+/** Whether the unread count of a conversation can be trusted after a read-position change. */
+export function unreadCountIsExact(state: ChatState, conversationId: string): boolean {
+  const conversation = state.conversations[conversationId];
+  if (!conversation) return true;
+  if (conversation.lastReadSeq >= conversation.lastSeq) return true;
+  const timeline = state.timelines[conversationId];
+  const oldestLoaded = timeline?.messages[0]?.seq;
+  return Boolean(
+    timeline?.loaded && (oldestLoaded === undefined || oldestLoaded <= conversation.lastReadSeq + 1 || !timeline.hasOlder),
+  );
+}
+
+/* Conversations */
+
+function summaryFromView(view: ConversationView, meId: string): ConversationSummary {
+  const mine = view.members.find((member) => member.userId === meId);
+  return { ...view, lastMessage: null, unreadCount: 0, lastReadSeq: mine?.lastReadSeq ?? view.lastSeq };
+}
+
+/** Takes a conversation's current title and members, keeping what only the summary knows. */
+export function withConversationView(state: ChatState, view: ConversationView, meId: string): ChatState {
+  const current = state.conversations[view.id];
+  const updated: ConversationSummary = current
+    ? {
+        ...current,
+        title: view.title,
+        creatorId: view.creatorId,
+        members: view.members.map((member) => {
+          // A member's read position only moves forward, whichever copy is fresher.
+          const known = current.members.find((existing) => existing.userId === member.userId);
+          return known && known.lastReadSeq > member.lastReadSeq ? { ...member, lastReadSeq: known.lastReadSeq } : member;
+        }),
+      }
+    : summaryFromView(view, meId);
+  return { ...state, conversations: { ...state.conversations, [view.id]: updated } };
+}
+
+export function withoutConversation(state: ChatState, conversationId: string): ChatState {
+  const { [conversationId]: _removed, ...conversations } = state.conversations;
+  const { [conversationId]: _timeline, ...timelines } = state.timelines;
+  const { [conversationId]: _typing, ...typing } = state.typing;
+  return {
+    ...state,
+    conversations,
+    timelines,
+    typing,
+    outbox: state.outbox.filter((entry) => entry.conversationId !== conversationId),
+  };
+}
+
+/**
+ * Replaces the conversation list with the server's, except where a live event has already
+ * carried a conversation further than the (possibly older) list response.
+ */
+export function mergeConversationList(state: ChatState, list: ConversationSummary[]): ChatState {
+  const conversations: Record<string, ConversationSummary> = {};
+  for (const summary of list) {
+    conversations[summary.id] = mergeSummary(state.conversations[summary.id], summary);
+  }
+  const timelines: Record<string, Timeline> = {};
+  for (const [id, timeline] of Object.entries(state.timelines)) {
+    if (conversations[id]) timelines[id] = timeline;
+  }
+  return { ...state, conversations, timelines, conversationsLoaded: true };
+}
+
+export function mergeSummary(current: ConversationSummary | undefined, fresh: ConversationSummary): ConversationSummary {
+  if (!current || fresh.lastSeq >= current.lastSeq) {
+    if (current && current.lastReadSeq > fresh.lastReadSeq) {
+      return { ...fresh, lastReadSeq: current.lastReadSeq, unreadCount: Math.min(fresh.unreadCount, current.unreadCount) };
+    }
+    return fresh;
+  }
+  return { ...fresh, lastSeq: current.lastSeq, lastMessage: current.lastMessage, lastActivityAt: current.lastActivityAt, unreadCount: current.unreadCount, lastReadSeq: Math.max(current.lastReadSeq, fresh.lastReadSeq) };
+}
+
+export function sortedConversations(conversations: Record<string, ConversationSummary>): ConversationSummary[] {
+  return Object.values(conversations).sort((a, b) => {
+    const difference = Date.parse(b.lastActivityAt) - Date.parse(a.lastActivityAt);
+    return difference !== 0 ? difference : b.id.localeCompare(a.id);
+  });
+}
+
+/* Friends */
+
+function withoutRequestsFrom(requests: FriendRequestView[], userId: string): FriendRequestView[] {
+  return requests.filter((request) => request.requester.id !== userId && request.addressee.id !== userId);
+}
+
+function applyFriendEvent(state: ChatState, event: DurableEvent, meId: string): ChatState {
+  switch (event.type) {
+    case "friend.requested": {
+      const incoming = event.request.addressee.id === meId;
+      const otherId = incoming ? event.request.requester.id : event.request.addressee.id;
+      const list = incoming ? state.incomingRequests : state.outgoingRequests;
+      const updated = [event.request, ...withoutRequestsFrom(list, otherId)];
+      return incoming ? { ...state, incomingRequests: updated } : { ...state, outgoingRequests: updated };
+    }
+    case "friend.accepted": {
+      const friends = state.friends.some((friend) => friend.user.id === event.friend.id)
+        ? state.friends
+        : [...state.friends, { user: event.friend, since: event.since, online: state.presence[event.friend.id] ?? false }].sort(
+            (a, b) => a.user.username.localeCompare(b.user.username),
+          );
+      return {
+        ...state,
+        friends,
+        incomingRequests: withoutRequestsFrom(state.incomingRequests, event.friend.id),
+        outgoingRequests: withoutRequestsFrom(state.outgoingRequests, event.friend.id),
+      };
+    }
+    case "friend.declined":
+    case "friend.cancelled":
+    case "friend.removed":
+      return {
+        ...state,
+        friends: event.type === "friend.removed" ? state.friends.filter((friend) => friend.user.id !== event.userId) : state.friends,
+        incomingRequests: withoutRequestsFrom(state.incomingRequests, event.userId),
+        outgoingRequests: withoutRequestsFrom(state.outgoingRequests, event.userId),
+      };
+    case "block.added":
+      return {
+        ...state,
+        friends: state.friends.filter((friend) => friend.user.id !== event.userId),
+        incomingRequests: withoutRequestsFrom(state.incomingRequests, event.userId),
+        outgoingRequests: withoutRequestsFrom(state.outgoingRequests, event.userId),
+      };
+    case "block.removed":
+      return { ...state, blocked: state.blocked.filter((user) => user.id !== event.userId) };
+    default:
+      return state;
+  }
+}
+
+/* Events */
+
+export function applyStreamEvent(state: ChatState, event: DurableEvent | EphemeralEvent, meId: string): ChatState {
+  switch (event.type) {
+    case "message.created":
+      return applyMessageCreated(state, event.message, meId);
+    case "message.edited":
+    case "message.deleted":
+      return applyMessageChanged(state, event.message, meId);
+    case "reaction.added":
+    case "reaction.removed": {
+      const change = { emoji: event.emoji, userId: event.userId, added: event.type === "reaction.added" };
+      return updateMessageEverywhere(state, event.conversationId, event.messageId, (message) => ({
+        ...message,
+        reactions: withReaction(message.reactions, change),
+      }));
+    }
+    case "receipt.read":
+      return applyReadReceipt(state, event, meId);
+    case "conversation.joined":
+      return withConversationView(state, event.conversation, meId);
+    case "conversation.updated":
+      return withConversationView(state, event.conversation, meId);
+    case "conversation.left":
+      return withoutConversation(state, event.conversationId);
+    case "profile.updated":
+      return event.user.id === meId ? { ...state, me: event.user } : state;
+    case "typing": {
+      if (event.userId === meId) return state;
+      const typers = state.typing[event.conversationId] ?? {};
+      return {
+        ...state,
+        typing: { ...state.typing, [event.conversationId]: { ...typers, [event.userId]: Date.parse(event.expiresAt) } },
+      };
+    }
+    case "presence":
+      return {
+        ...state,
+        presence: { ...state.presence, [event.userId]: event.online },
+        friends: state.friends.map((friend) => (friend.user.id === event.userId ? { ...friend, online: event.online } : friend)),
+      };
+    default:
+      return applyFriendEvent(state, event, meId);
+  }
+}
+
+/** Drops typing indicators whose time has passed; returns the same state when none has. */
+export function expireTyping(state: ChatState, nowMs: number): ChatState {
+  let changed = false;
+  const typing: ChatState["typing"] = {};
+  for (const [conversationId, typers] of Object.entries(state.typing)) {
+    const live = Object.fromEntries(Object.entries(typers).filter(([, expiresAtMs]) => expiresAtMs > nowMs));
+    if (Object.keys(live).length !== Object.keys(typers).length) changed = true;
+    if (Object.keys(live).length > 0) typing[conversationId] = live;
+  }
+  return changed ? { ...state, typing } : state;
+}
+
+/* Delivery */
+
+export type DeliveryState = "sending" | "failed" | "sent" | "read";
+
+/** Read once any other member's read position has reached the message. */
+export function deliveryStateOf(conversation: ConversationSummary, message: MessageView, meId: string): DeliveryState {
+  return conversation.members.some((member) => member.userId !== meId && member.lastReadSeq >= message.seq) ? "read" : "sent";
+}
