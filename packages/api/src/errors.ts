@@ -21,12 +21,18 @@ export class DomainError extends Error {
   }
 }
 
-const postgresCodeToTRPC: Record<string, DomainErrorCode> = {
-  "23505": "CONFLICT", // unique_violation
-  "23503": "BAD_REQUEST", // foreign_key_violation: a referenced id does not exist
-  "23514": "BAD_REQUEST", // check_violation
-  "22P02": "BAD_REQUEST", // invalid_text_representation (a malformed uuid)
-  "22001": "BAD_REQUEST", // string_data_right_truncation
+const conflictsWithStoredData = "The request conflicts with stored data";
+
+const postgresCodeToTRPC: Record<string, { code: DomainErrorCode; message: string }> = {
+  "23505": { code: "CONFLICT", message: conflictsWithStoredData }, // unique_violation
+  // foreign_key_violation: a referenced id does not exist
+  "23503": { code: "BAD_REQUEST", message: conflictsWithStoredData },
+  "23514": { code: "BAD_REQUEST", message: conflictsWithStoredData }, // check_violation
+  // invalid_text_representation (a malformed uuid)
+  "22P02": { code: "BAD_REQUEST", message: conflictsWithStoredData },
+  "22001": { code: "BAD_REQUEST", message: conflictsWithStoredData }, // string_data_right_truncation
+  // character_not_in_repertoire: Postgres text cannot hold U+0000, which JSON input can carry.
+  "22021": { code: "BAD_REQUEST", message: "Text must not contain NUL (U+0000) characters" },
 };
 
 /** The Postgres SQLSTATE of an error from either driver, if it has one. */
@@ -47,7 +53,7 @@ export function toTRPCError(error: unknown): TRPCError {
   const pgCode = postgresErrorCode(error);
   const mapped = pgCode ? postgresCodeToTRPC[pgCode] : undefined;
   if (mapped) {
-    return new TRPCError({ code: mapped, message: "The request conflicts with stored data", cause: error });
+    return new TRPCError({ code: mapped.code, message: mapped.message, cause: error });
   }
   return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Internal server error", cause: error });
 }

@@ -3,8 +3,7 @@ import { and, asc, desc, eq, inArray, isNull, ne, notInArray, sql } from "drizzl
 import { blocks, conversationMembers, conversations, messages, users } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
-import type { EmitEvent } from "../events/transaction";
-import { transactionWithEvents } from "../events/transaction";
+import { transactionWithEvents, type EmitEvent } from "../events/transaction";
 import type { ParleyServices } from "../services";
 import {
   directKeyOf,

@@ -1,0 +1,366 @@
+import { fork, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
+import { createServer, type AddressInfo } from "node:net";
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+
+import { createParleyClient, type MessageView, type ParleyClient, type PublicUser, type StreamEvent } from "../src/index";
+import { createTestDatabase, recordEvents, type EventRecorder, type TestDatabase } from "./harness";
+
+/*
+ * Two Parley processes (the standalone node entry: the same transports as apps/web's server)
+ * share one fresh Postgres database and one Redis. The nodes poll the event log only once a
+ * minute, so anything that crosses between them within a test's few seconds came over Redis,
+ * or from the log read that follows Redis coming back.
+ *
+ * Redis here is a private redis-server on a free port, started and restarted by this file, so
+ * stopping it never disturbs the machine's shared Redis or another test using it.
+ */
+
+const redisServerAvailable = spawnSync("redis-server", ["--version"]).status === 0;
+const enabled = Boolean(process.env.REDIS_URL && process.env.DATABASE_URL && redisServerAvailable);
+if (!enabled) {
+  console.info(
+    "multi-node tests skipped: they need DATABASE_URL (two processes cannot share an in-memory PGlite), " +
+      "REDIS_URL (Redis is part of the environment) and the redis-server binary (to run and restart a private Redis)",
+  );
+}
+
+const require = createRequire(import.meta.url);
+const nodeServerEntry = require.resolve("@parley/api/node-server");
+const feedPollIntervalMs = 60_000;
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** A redis-server of our own, in the foreground so it dies with this process. */
+class PrivateRedis {
+  #process: ChildProcess | null = null;
+  readonly port: number;
+
+  constructor(port: number) {
+    this.port = port;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(
+      "redis-server",
+      ["--bind", "127.0.0.1", "--port", String(this.port), "--save", "", "--appendonly", "no", "--daemonize", "no"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    this.#process = child;
+    await new Promise<void>((resolve, reject) => {
+      let output = "";
+      const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 10_000);
+      child.stdout?.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes("Ready to accept connections")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`redis-server exited with ${code}:\n${output}`));
+      });
+    });
+  }
+
+  /** As an operator would: `redis-cli shutdown nosave`. */
+  async shutdown(): Promise<void> {
+    const child = this.#process;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    spawnSync("redis-cli", ["-p", String(this.port), "shutdown", "nosave"]);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
+    this.#process = null;
+  }
+
+  kill(): void {
+    this.#process?.kill("SIGKILL");
+    this.#process = null;
+  }
+}
+
+interface ParleyNode {
+  url: string;
+  stop: () => Promise<void>;
+}
+
+function startNode(env: Record<string, string>): Promise<ParleyNode> {
+  const child = fork(nodeServerEntry, [], {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+  });
+  let errors = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    errors = (errors + chunk.toString()).slice(-4_000);
+  });
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`parley node exited with ${code}:\n${errors}`)));
+    child.on("message", (message: { type?: string; url?: string }) => {
+      if (message.type !== "listening" || !message.url) return;
+      resolve({
+        url: message.url,
+        stop: async () => {
+          if (child.exitCode !== null) return;
+          const exited = new Promise<void>((done) => child.once("exit", () => done()));
+          child.kill("SIGTERM");
+          const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+          await exited;
+          clearTimeout(timer);
+        },
+      });
+    });
+  });
+}
+
+interface NodeUser {
+  client: ParleyClient;
+  user: PublicUser;
+  username: string;
+}
+
+let redis: PrivateRedis;
+let database: TestDatabase;
+let nodeA: ParleyNode;
+let nodeB: ParleyNode;
+const clients: ParleyClient[] = [];
+const recorders: EventRecorder[] = [];
+
+function connect(node: ParleyNode, token?: string): ParleyClient {
+  const client = createParleyClient({
+    url: node.url,
+    token,
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    retryDelayMs: () => 50,
+  });
+  clients.push(client);
+  return client;
+}
+
+async function signUp(node: ParleyNode, name: string): Promise<NodeUser> {
+  const username = `${name}_${randomUUID().slice(0, 8)}`;
+  const client = connect(node);
+  const { user } = await client.api.auth.register.mutate({ username, password: `pw-${randomUUID()}`, displayName: name });
+  return { client, user, username };
+}
+
+async function befriend(a: NodeUser, b: NodeUser): Promise<void> {
+  await a.client.api.friends.request.mutate({ username: b.username });
+  await b.client.api.friends.accept.mutate({ userId: a.user.id });
+}
+
+/** Records a client's stream once the server says it is live. */
+async function listen(client: ParleyClient): Promise<EventRecorder> {
+  const recorder = recordEvents(client);
+  recorders.push(recorder);
+  await recorder.waitFor((event) => event.type === "stream.ready", 10_000);
+  return recorder;
+}
+
+function createdMessages(recorder: EventRecorder, conversationId: string): MessageView[] {
+  return recorder.events.flatMap((event: StreamEvent) =>
+    event.type === "message.created" && event.conversationId === conversationId ? [event.message] : [],
+  );
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function send(sender: NodeUser, conversationId: string, body: string): Promise<MessageView> {
+  return sender.client.api.messages.send.mutate({ conversationId, clientId: randomUUID(), body });
+}
+
+/** Every message of a conversation, oldest first, through `messages.history`. */
+async function fullHistory(reader: NodeUser, conversationId: string): Promise<MessageView[]> {
+  const pages: MessageView[] = [];
+  let beforeSeq: number | undefined;
+  for (;;) {
+    const page = await reader.client.api.messages.history.query({ conversationId, beforeSeq, limit: 100 });
+    pages.push(...page.messages);
+    if (page.nextBeforeSeq === null) break;
+    beforeSeq = page.nextBeforeSeq;
+  }
+  return pages.sort((a, b) => a.seq - b.seq);
+}
+
+describe.skipIf(!enabled)("several Parley processes sharing Postgres and Redis", () => {
+  beforeAll(async () => {
+    redis = new PrivateRedis(await freePort());
+    await redis.start();
+    database = await createTestDatabase();
+    const env = {
+      DATABASE_URL: database.url ?? "",
+      REDIS_URL: redis.url,
+      FEED_POLL_INTERVAL_MS: String(feedPollIntervalMs),
+      SEND_RATE_BURST: "100000",
+      SEND_RATE_PER_SECOND: "100000",
+      LOG_LEVEL: "error",
+    };
+    [nodeA, nodeB] = await Promise.all([startNode(env), startNode(env)]);
+  });
+
+  afterAll(async () => {
+    for (const recorder of recorders) recorder.stop();
+    await Promise.all(clients.map((client) => client.close()));
+    await Promise.all([nodeA?.stop(), nodeB?.stop()]);
+    redis?.kill();
+    await database?.drop();
+  });
+
+  it("delivers a direct conversation both ways between clients on different nodes", async () => {
+    const alice = await signUp(nodeA, "alice");
+    const bob = await signUp(nodeB, "bob");
+    await befriend(alice, bob);
+    const conversation = await alice.client.api.conversations.openDirect.mutate({ userId: bob.user.id });
+    const [aliceEvents, bobEvents] = await Promise.all([listen(alice.client), listen(bob.client)]);
+
+    const fromAlice = await send(alice, conversation.id, "hello from node A");
+    expect(await bobEvents.waitFor((event) => event.type === "message.created" && event.message.id === fromAlice.id)).toMatchObject({
+      message: { body: "hello from node A", senderId: alice.user.id },
+    });
+    const fromBob = await send(bob, conversation.id, "hello back from node B");
+    await aliceEvents.waitFor((event) => event.type === "message.created" && event.message.id === fromBob.id);
+
+    expect(createdMessages(aliceEvents, conversation.id).map((message) => message.seq)).toEqual([1, 2]);
+    expect(createdMessages(bobEvents, conversation.id).map((message) => message.seq)).toEqual([1, 2]);
+  });
+
+  it("delivers every message of a group spanning both nodes to every member once, in order", async () => {
+    const owner = await signUp(nodeA, "owner");
+    const members = [await signUp(nodeB, "member1"), await signUp(nodeA, "member2"), await signUp(nodeB, "member3")];
+    for (const member of members) await befriend(owner, member);
+    const group = await owner.client.api.conversations.createGroup.mutate({
+      title: "Across nodes",
+      memberIds: members.map((member) => member.user.id),
+    });
+    // The owner also reads on a second device, attached to the other node.
+    const ownerSecondDevice = connect(nodeB, owner.client.token ?? undefined);
+    const everyone = [owner, ...members];
+    const streams = await Promise.all([...everyone.map((member) => listen(member.client)), listen(ownerSecondDevice)]);
+
+    const sent: MessageView[] = [];
+    for (let round = 0; round < 5; round += 1) {
+      const batch = await Promise.all(everyone.map((member) => send(member, group.id, `round ${round} from ${member.username}`)));
+      sent.push(...batch);
+    }
+    for (const stream of streams) {
+      await waitUntil(() => createdMessages(stream, group.id).length >= sent.length, 5_000, "every group message");
+      const seqs = createdMessages(stream, group.id).map((message) => message.seq);
+      expect(seqs).toEqual(Array.from({ length: sent.length }, (_, index) => index + 1));
+    }
+  });
+
+  it("carries typing and presence across nodes, and answers friends.list from either node", async () => {
+    const alice = await signUp(nodeA, "alice");
+    const bob = await signUp(nodeB, "bob");
+    await befriend(alice, bob);
+    const conversation = await bob.client.api.conversations.openDirect.mutate({ userId: alice.user.id });
+    const bobEvents = await listen(bob.client);
+
+    // Alice comes online on node A: Bob, on node B, hears it, and node B knows it.
+    const aliceEvents = await listen(alice.client);
+    await bobEvents.waitFor((event) => event.type === "presence" && event.userId === alice.user.id && event.online);
+    const bobsView = await bob.client.api.friends.list.query();
+    expect(bobsView.find((friend) => friend.user.id === alice.user.id)?.online).toBe(true);
+
+    await alice.client.api.conversations.typing.mutate({ conversationId: conversation.id });
+    expect(await bobEvents.waitFor((event) => event.type === "typing" && event.userId === alice.user.id)).toMatchObject({
+      conversationId: conversation.id,
+    });
+
+    // A second device on node B keeps her online when the node A one leaves.
+    const aliceOnB = connect(nodeB, alice.client.token ?? undefined);
+    await listen(aliceOnB);
+    aliceEvents.stop();
+    await alice.client.close();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(bobEvents.events.some((event) => event.type === "presence" && event.userId === alice.user.id && !event.online)).toBe(false);
+    expect((await bob.client.api.friends.list.query()).find((friend) => friend.user.id === alice.user.id)?.online).toBe(true);
+
+    // The last device goes: now she is offline everywhere.
+    await aliceOnB.close();
+    await bobEvents.waitFor((event) => event.type === "presence" && event.userId === alice.user.id && !event.online);
+    const fromNodeA = connect(nodeA, bob.client.token ?? undefined);
+    expect((await fromNodeA.api.friends.list.query()).find((friend) => friend.user.id === alice.user.id)?.online).toBe(false);
+  });
+
+  it("loses nothing while Redis restarts: sends keep succeeding and every receiver gets each message exactly once", async () => {
+    const alice = await signUp(nodeA, "alice");
+    const bob = await signUp(nodeB, "bob");
+    const carol = await signUp(nodeA, "carol");
+    const dave = await signUp(nodeB, "dave");
+    const people = [alice, bob, carol, dave];
+    for (const other of people.slice(1)) await befriend(alice, other);
+    const group = await alice.client.api.conversations.createGroup.mutate({
+      title: "Through a Redis restart",
+      memberIds: people.slice(1).map((person) => person.user.id),
+    });
+    const streams = await Promise.all(people.map((person) => listen(person.client)));
+
+    let phase: "before" | "down" | "after" = "before";
+    const sendTimesMs: Record<typeof phase, number[]> = { before: [], down: [], after: [] };
+    let sending = true;
+    const senders = [alice, bob].map(async (sender) => {
+      let count = 0;
+      while (sending) {
+        const startedAt = Date.now();
+        const current = phase;
+        await send(sender, group.id, `${sender.username} #${count++} (${current})`);
+        sendTimesMs[current].push(Date.now() - startedAt);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    });
+
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      phase = "down";
+      await redis.shutdown();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      phase = "after";
+      await redis.start();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+    } finally {
+      sending = false;
+      // Whatever happened above, Redis is running again when this test ends.
+      await redis.start().catch(() => {});
+    }
+    await Promise.all(senders);
+
+    // Sends went on while Redis was away, and none of them waited on it.
+    expect(sendTimesMs.down.length).toBeGreaterThan(10);
+    expect(Math.max(...sendTimesMs.down)).toBeLessThan(2_000);
+
+    const history = await fullHistory(alice, group.id);
+    expect(history.map((message) => message.seq)).toEqual(Array.from({ length: history.length }, (_, index) => index + 1));
+    for (const stream of streams) {
+      await waitUntil(() => createdMessages(stream, group.id).length >= history.length, 10_000, "every message after the restart");
+      const received = createdMessages(stream, group.id);
+      // Exactly once and in order: the received list is the history itself.
+      expect(received.map((message) => message.id)).toEqual(history.map((message) => message.id));
+    }
+    // Live delivery across nodes works again over the restarted Redis.
+    const afterwards = await send(bob, group.id, "after the restart");
+    await streams[0]?.waitFor((event) => event.type === "message.created" && event.message.id === afterwards.id, 5_000);
+  });
+});
