@@ -13,18 +13,19 @@ import { clientAddressHeader, createWebSocketTransport, startServices } from "@p
 import { createDb } from "@parley/db/client";
 import { migrate } from "@parley/db/migrate";
 
-import { InvalidEnvError, readServerEnv, type ServerEnv } from "./src/env";
+import { InvalidEnvError, loadDotEnvFile, readServerEnv, type ServerEnv } from "./src/env";
 import { serveLiveness, serveReadiness } from "./src/server/health";
 import { enforceRequestBodyLimit } from "./src/server/request-body-limit";
 import { registerServices, unregisterServices } from "./src/server/services-registry";
 
 /** How long in-flight HTTP requests get to finish after SIGTERM before their sockets are cut. */
-const drainTimeoutMs = 10_000;
+const productionDrainTimeoutMs = 10_000;
 /** The whole shutdown's budget; past it the process exits non-zero rather than hang. */
 const shutdownTimeoutMs = 20_000;
 
 function loadEnv(): ServerEnv {
   try {
+    loadDotEnvFile();
     return readServerEnv();
   } catch (error) {
     if (error instanceof InvalidEnvError) {
@@ -159,7 +160,8 @@ async function shutdown(signal: string, exitCode: number): Promise<void> {
   // Clients reconnect elsewhere and resume from their last event id, so nothing is lost.
   webSocket.broadcastReconnect();
   await webSocket.close();
-  const drainTimer = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);
+  // In development a restart should be instant (tsx watch kills after 5 s), not wait for a compile.
+  const drainTimer = setTimeout(() => server.closeAllConnections(), dev ? 0 : productionDrainTimeoutMs);
   await drained;
   clearTimeout(drainTimer);
 

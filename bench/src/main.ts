@@ -26,6 +26,13 @@ async function main(): Promise<void> {
   log(`database: ${database.description}`);
   log(`redis: ${redisUrl ?? "none (the two-node scenario is skipped)"}`);
   log(`machine: ${machine.cpuCount} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}, open files ${machine.openFileLimit}`);
+  // Interrupted: the servers exit with us (they watch their IPC channel); the database goes too.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      log(`${signal}: dropping the bench database and stopping`);
+      void database.drop().finally(() => process.exit(130));
+    });
+  }
   const seeder = openSeeder(database.location);
   const context: BenchContext = { options, database, redisUrl, seeder, openFileLimit: machine.openFileLimit, log };
   const results: ScenarioResult[] = [];

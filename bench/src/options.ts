@@ -13,6 +13,8 @@ export interface BenchOptions {
   connections: number;
   historyRows: number;
   historyQueries: number;
+  /** Which servers to run; both unless profiling one. */
+  systems: ("parley" | "baseline")[];
   keepDatabase: boolean;
   output: string;
 }
@@ -32,6 +34,7 @@ export const usage = `npm run bench -- [options]
   --connections <n>         WebSockets in the connections scenario (default 10000)
   --history-rows <n>        messages seeded for the history scenario (default 1000000)
   --history-queries <n>     pages read (default 1000)
+  --only <system>           parley or baseline: run one side only (for profiling; no ratios)
   --keep-database           leave the parley_bench_* database (or PGlite folder) in place
   --output <dir>            where latest.json and latency.svg go (default bench/results)
 `;
@@ -59,6 +62,7 @@ export function parseOptions(argv: string[], defaultOutput: string): BenchOption
       connections: { type: "string" },
       "history-rows": { type: "string" },
       "history-queries": { type: "string" },
+      only: { type: "string" },
       "keep-database": { type: "boolean", default: false },
       output: { type: "string" },
       help: { type: "boolean", default: false },
@@ -87,6 +91,14 @@ export function parseOptions(argv: string[], defaultOutput: string): BenchOption
     connections: positiveInteger("connections", values.connections, 10_000),
     historyRows: positiveInteger("history-rows", values["history-rows"], 1_000_000),
     historyQueries: positiveInteger("history-queries", values["history-queries"], 1_000),
+    systems:
+      values.only === undefined
+        ? ["parley", "baseline"]
+        : values.only === "parley" || values.only === "baseline"
+          ? [values.only]
+          : (() => {
+              throw new Error(`--only must be parley or baseline, not "${values.only}"`);
+            })(),
     keepDatabase: values["keep-database"] ?? false,
     output: values.output ?? defaultOutput,
   };

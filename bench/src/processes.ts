@@ -28,7 +28,13 @@ export interface ServerProcess {
 function startProcess(entry: string, env: Record<string, string | undefined>): Promise<ServerProcess> {
   const child: ChildProcess = fork(entry, [], {
     cwd: benchRoot,
-    execArgv: ["--import", "tsx", "--expose-gc"],
+    execArgv: [
+      "--import",
+      "tsx",
+      "--expose-gc",
+      // BENCH_CPU_PROFILE=<dir> writes a .cpuprofile per server process (open it in Chrome DevTools).
+      ...(process.env.BENCH_CPU_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []),
+    ],
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "pipe", "ipc"],
   });

@@ -48,15 +48,28 @@ export interface ScenarioResult {
 }
 
 type System = "parley" | "baseline";
-const systems: System[] = ["parley", "baseline"];
 const protocols: Record<System, ChatProtocol> = { parley: parleyProtocol, baseline: baselineProtocol };
+
+/** Stands in for the side that was not run (--only): every figure in it reads as NaN. */
+function notRun<T>(): T {
+  const handler: ProxyHandler<object> = {
+    get: (_, key) => (key === Symbol.toPrimitive ? () => Number.NaN : key === "toJSON" ? () => null : proxy),
+  };
+  const proxy: object = new Proxy({}, handler);
+  return proxy as T;
+}
+
+/** Fills in the side `--only` left out. */
+function complete<T>(results: Partial<Record<System, T>>): Record<System, T> {
+  return { parley: results.parley ?? notRun<T>(), baseline: results.baseline ?? notRun<T>() };
+}
 
 function ratio(parley: number, baseline: number): number {
   return baseline === 0 || !Number.isFinite(baseline) ? Number.NaN : Math.round((parley / baseline) * 100) / 100;
 }
 
 function row(metric: string, unit: string, parley: number, baseline: number) {
-  return { metric, unit, parley, baseline, ratio: ratio(parley, baseline) };
+  return { metric, unit, parley: Number(parley), baseline: Number(baseline), ratio: ratio(Number(parley), Number(baseline)) };
 }
 
 async function startServers(
@@ -161,10 +174,10 @@ export async function latencyScenario(context: BenchContext): Promise<ScenarioRe
   const { clients, groupSize, rate, durationSeconds } = context.options;
   const users = await context.seeder.users(clients);
   const groups = await context.seeder.groups(users, groupSize);
-  const results = {} as Record<System, OpenLoopResult>;
-  for (const system of systems) {
+  const partial: Partial<Record<System, OpenLoopResult>> = {};
+  for (const system of context.options.systems) {
     context.log(`latency: ${system}, ${clients} clients in groups of ${groupSize}, ${rate} msg/s for ${durationSeconds} s`);
-    results[system] = await chatLoad(context, system, groups, 1);
+    partial[system] = await chatLoad(context, system, groups, 1);
   }
   oneNodeParley = results.parley;
   return {
@@ -203,8 +216,8 @@ export async function throughputScenario(context: BenchContext): Promise<Scenari
   const { clients, groupSize, throughputSteps, throughputStepSeconds } = context.options;
   const users = await context.seeder.users(clients);
   const groups = await context.seeder.groups(users, groupSize);
-  const results = {} as Record<System, { best: number; steps: ThroughputStep[] }>;
-  for (const system of systems) {
+  const partial: Partial<Record<System, { best: number; steps: ThroughputStep[] }>> = {};
+  for (const system of context.options.systems) {
     const servers = await startServers(context, system, 1);
     const steps: ThroughputStep[] = [];
     let best = 0;
@@ -245,7 +258,7 @@ export async function throughputScenario(context: BenchContext): Promise<Scenari
     } finally {
       await stopServers(servers);
     }
-    results[system] = { best, steps };
+    partial[system] = { best, steps };
   }
   return {
     id: "throughput",
@@ -265,8 +278,8 @@ export async function fanOutScenario(context: BenchContext): Promise<ScenarioRes
   const users = await context.seeder.users(fanOutMembers);
   const [group] = await context.seeder.groups(users, fanOutMembers);
   if (!group) throw new Error("fan-out: no group");
-  const results = {} as Record<System, { lastMember: LatencySummary; ack: LatencySummary; samples: number[] }>;
-  for (const system of systems) {
+  const partial: Partial<Record<System, { lastMember: LatencySummary; ack: LatencySummary; samples: number[] }>> = {};
+  for (const system of context.options.systems) {
     context.log(`fan-out: ${system}, one message at a time to ${fanOutMembers} members, ${fanOutMessages} messages`);
     const servers = await startServers(context, system, 1);
     try {
@@ -296,7 +309,7 @@ export async function fanOutScenario(context: BenchContext): Promise<ScenarioRes
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       closeClients(clients);
-      results[system] = { lastMember: summarize(lastMember), ack: summarize(acks), samples: lastMember };
+      partial[system] = { lastMember: summarize(lastMember), ack: summarize(acks), samples: lastMember };
     } finally {
       await stopServers(servers);
     }
@@ -332,11 +345,21 @@ export async function connectionsScenario(context: BenchContext): Promise<Scenar
   const users = await context.seeder.users(count);
   // Everyone belongs to a group of 20, so each subscription has a real audience to load.
   await context.seeder.groups(users, 20);
-  const results = {} as Record<
-    System,
-    { connections: number; connectsPerSecond: number; rssPerConnectionKiB: number; heapPerConnectionKiB: number; externalPerConnectionKiB: number; rssBeforeMiB: number; rssAfterMiB: number }
-  >;
-  for (const system of systems) {
+  const partial: Partial<
+    Record<
+      System,
+      {
+        connections: number;
+        connectsPerSecond: number;
+        rssPerConnectionKiB: number;
+        heapPerConnectionKiB: number;
+        externalPerConnectionKiB: number;
+        rssBeforeMiB: number;
+        rssAfterMiB: number;
+      }
+    >
+  > = {};
+  for (const system of context.options.systems) {
     context.log(`connections: ${system}, ${count} authenticated WebSockets with a live subscription`);
     const servers = await startServers(context, system, 1);
     const server = servers[0] as ServerProcess;
@@ -359,7 +382,7 @@ export async function connectionsScenario(context: BenchContext): Promise<Scenar
       if (after.webSocketConnections < count) notes.push(`${system}: only ${after.webSocketConnections} of ${count} sockets open at measurement`);
       closeClients(clients);
       const perConnectionKiB = (bytes: number) => Math.round((bytes / count / 1_024) * 100) / 100;
-      results[system] = {
+      partial[system] = {
         connections: count,
         connectsPerSecond: Math.round((count / elapsedMs) * 1_000),
         rssPerConnectionKiB: perConnectionKiB(after.rssBytes - before.rssBytes),
@@ -402,8 +425,8 @@ export async function historyScenario(context: BenchContext): Promise<ScenarioRe
   await context.seeder.history(group, historyRows);
   const seedSeconds = Math.round((performance.now() - seedStartedAt) / 100) / 10;
   const reader = group.members[1] as SeededUser;
-  const results = {} as Record<System, LatencySummary>;
-  for (const system of systems) {
+  const partial: Partial<Record<System, LatencySummary>> = {};
+  for (const system of context.options.systems) {
     context.log(`history: ${system}, ${historyQueries} pages of 50`);
     const servers = await startServers(context, system, 1);
     const serverUrl = (servers[0] as ServerProcess).url;
@@ -422,7 +445,7 @@ export async function historyScenario(context: BenchContext): Promise<ScenarioRe
         await page(index);
         samples.push(performance.now() - startedAt);
       }
-      results[system] = summarize(samples);
+      partial[system] = summarize(samples);
     } finally {
       await stopServers(servers);
     }
@@ -454,10 +477,10 @@ export async function twoNodesScenario(context: BenchContext): Promise<ScenarioR
   }
   const users = await context.seeder.users(clients);
   const groups = await context.seeder.groups(users, groupSize);
-  const results = {} as Record<System, OpenLoopResult>;
-  for (const system of systems) {
+  const partial: Partial<Record<System, OpenLoopResult>> = {};
+  for (const system of context.options.systems) {
     context.log(`two nodes: ${system}, members of every group alternate between the nodes`);
-    results[system] = await chatLoad(context, system, groups, 2);
+    partial[system] = await chatLoad(context, system, groups, 2);
   }
   const rows = latencyRows(results.parley, results.baseline);
   const notes: string[] = [

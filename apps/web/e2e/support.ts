@@ -32,7 +32,8 @@ let counter = 0;
 /** A username no other test (or earlier run against the same server) has used. */
 export function uniqueUsername(prefix: string): string {
   counter += 1;
-  return `${prefix}_${Date.now().toString(36)}${counter}${Math.floor(Math.random() * 1e4)}`.slice(0, 32);
+  const safePrefix = prefix.replace(/[^a-z0-9]/g, "").slice(0, 8) || "user";
+  return `${safePrefix}_${Date.now().toString(36)}${counter}${Math.floor(Math.random() * 1e4)}`.slice(0, 32);
 }
 
 export const password = "violet-harbour-lantern-42";
@@ -43,6 +44,14 @@ export async function callApi<TResult = unknown>(context: BrowserContext, path: 
     headers: { "content-type": "application/json", origin: baseUrl, "x-parley-session": "cookie" },
     data: input === undefined ? undefined : JSON.stringify(input),
   });
+  const body = (await response.json()) as { result?: { data: TResult }; error?: unknown };
+  if (!response.ok() || !body.result) throw new Error(`${path} failed: ${response.status()} ${JSON.stringify(body.error)}`);
+  return body.result.data;
+}
+
+/** Calls a tRPC query (GET) with the context's cookie. */
+export async function queryApi<TResult = unknown>(context: BrowserContext, path: string): Promise<TResult> {
+  const response = await context.request.get(`${baseUrl}/api/trpc/${path}`);
   const body = (await response.json()) as { result?: { data: TResult }; error?: unknown };
   if (!response.ok() || !body.result) throw new Error(`${path} failed: ${response.status()} ${JSON.stringify(body.error)}`);
   return body.result.data;
@@ -68,7 +77,7 @@ export async function newPerson(
     await callApi(context, "auth.register", { username, password, displayName });
     await page.goto("/chats");
   }
-  const me = await callApi<{ id: string }>(context, "auth.me");
+  const me = await queryApi<{ id: string }>(context, "auth.me");
   await expect(page.getByRole("link", { name: `Settings for ${displayName}` })).toBeVisible();
   return { id: me.id, username, displayName, password, context, page };
 }

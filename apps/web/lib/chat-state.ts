@@ -46,6 +46,12 @@ export interface Notice {
   tone: "info" | "error";
 }
 
+/** How someone is shown; kept after they leave a group so their old messages keep a name. */
+export interface KnownPerson {
+  username: string;
+  displayName: string;
+}
+
 export interface ChatState {
   me: PublicUser | null;
   connection: ConnectionStatus;
@@ -61,6 +67,8 @@ export interface ChatState {
   incomingRequests: FriendRequestView[];
   outgoingRequests: FriendRequestView[];
   blocked: PublicUser[];
+  /** Everyone seen as a member, friend or search result, by user id. */
+  people: Record<string, KnownPerson>;
   notices: Notice[];
 }
 
@@ -78,8 +86,29 @@ export const initialChatState: ChatState = {
   incomingRequests: [],
   outgoingRequests: [],
   blocked: [],
+  people: {},
   notices: [],
 };
+
+/* People */
+
+export function rememberPeople(
+  people: Record<string, KnownPerson>,
+  persons: Iterable<{ id: string; username: string; displayName: string }>,
+): Record<string, KnownPerson> {
+  let next = people;
+  for (const person of persons) {
+    const known = next[person.id];
+    if (known?.username === person.username && known.displayName === person.displayName) continue;
+    if (next === people) next = { ...people };
+    next[person.id] = { username: person.username, displayName: person.displayName };
+  }
+  return next;
+}
+
+function membersAsPeople(members: ConversationView["members"]) {
+  return members.map((member) => ({ id: member.userId, username: member.username, displayName: member.displayName }));
+}
 
 /* Messages */
 
@@ -317,7 +346,11 @@ export function withConversationView(state: ChatState, view: ConversationView, m
         }),
       }
     : summaryFromView(view, meId);
-  return { ...state, conversations: { ...state.conversations, [view.id]: updated } };
+  return {
+    ...state,
+    conversations: { ...state.conversations, [view.id]: updated },
+    people: rememberPeople(state.people, membersAsPeople([...(current?.members ?? []), ...view.members])),
+  };
 }
 
 export function withoutConversation(state: ChatState, conversationId: string): ChatState {
@@ -346,7 +379,8 @@ export function mergeConversationList(state: ChatState, list: ConversationSummar
   for (const [id, timeline] of Object.entries(state.timelines)) {
     if (conversations[id]) timelines[id] = timeline;
   }
-  return { ...state, conversations, timelines, conversationsLoaded: true };
+  const people = rememberPeople(state.people, list.flatMap((summary) => membersAsPeople(summary.members)));
+  return { ...state, conversations, timelines, people, conversationsLoaded: true };
 }
 
 export function mergeSummary(current: ConversationSummary | undefined, fresh: ConversationSummary): ConversationSummary {

@@ -22,6 +22,7 @@ import {
   mergeConversationList,
   mergeMessages,
   mergeSummary,
+  rememberPeople,
   unreadCountIsExact,
   withConversationView,
   withoutConversation,
@@ -139,7 +140,8 @@ export class ChatStore {
    */
   private watchNetwork(): void {
     const goOffline = () => {
-      this.update((state) => ({ ...state, connection: "offline" }));
+      // Presence heard before the drop is stale; `stream.ready` on return brings it back.
+      this.update((state) => ({ ...state, connection: "offline", presence: {} }));
       this.closeStream();
       void this.client.close();
     };
@@ -194,6 +196,7 @@ export class ChatStore {
     }
     if (event.type === "stream.ready") {
       void this.refreshConversations();
+      // Presence is never replayed: after a gap only a fresh read tells who is online.
       if (event.resumed) void this.refreshFriends();
       void this.flushOutbox();
       return;
@@ -281,8 +284,26 @@ export class ChatStore {
         incomingRequests: requests.incoming,
         outgoingRequests: requests.outgoing,
         blocked,
+        people: rememberPeople(state.people, [
+          ...friends.map((friend) => friend.user),
+          ...requests.incoming.map((request) => request.requester),
+          ...requests.outgoing.map((request) => request.addressee),
+          ...blocked,
+        ]),
         presence: { ...state.presence, ...Object.fromEntries(friends.map((friend) => [friend.user.id, friend.online])) },
       }));
+    } catch (error) {
+      this.handleFailure(error, { quiet: true });
+    }
+  }
+
+  /** Fetches the name of someone no longer in any of the user's conversations, once. */
+  async lookUpPerson(userId: string): Promise<void> {
+    if (this.state.people[userId] || this.refreshing.has(`person:${userId}`)) return;
+    this.refreshing.add(`person:${userId}`);
+    try {
+      const user = await this.client.api.users.byId.query({ userId });
+      this.update((state) => ({ ...state, people: rememberPeople(state.people, [user]) }));
     } catch (error) {
       this.handleFailure(error, { quiet: true });
     }

@@ -2,7 +2,8 @@
  * The server's configuration, read from environment variables once at start. This is the only
  * module in apps/web that reads `process.env` (Next.js reads its own variables itself).
  */
-import { isAbsolute, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { z } from "zod";
@@ -66,6 +67,17 @@ export interface ServerEnv {
   dataDir: string;
   logLevel: (typeof logLevels)[number];
   sendRate: { burst: number; perSecond: number };
+}
+
+/**
+ * Adds the variables of `.env` at the repository root, if there is one, to the environment.
+ * Variables already set in the environment win over the file.
+ */
+export function loadDotEnvFile(): string | null {
+  const path = join(repositoryRoot, ".env");
+  if (!existsSync(path)) return null;
+  process.loadEnvFile(path);
+  return path;
 }
 
 export class InvalidEnvError extends Error {

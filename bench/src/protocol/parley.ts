@@ -20,7 +20,7 @@ export const parleyProtocol: ChatProtocol = {
       let started = false;
       const timer = setTimeout(() => {
         socket.terminate();
-        reject(new Error("events.stream did not start within 30 s"));
+        reject(new Error("events.stream was not ready within 30 s"));
       }, 30_000);
       socket.on("open", () => {
         socket.send(JSON.stringify({ method: "connectionParams", data: { token } }));
@@ -35,7 +35,8 @@ export const parleyProtocol: ChatProtocol = {
           return;
         }
         if (!started) {
-          if (frame.includes('"type":"started"')) {
+          // The stream's first event says the subscription is live and caught up with the log.
+          if (frame.includes('"type":"stream.ready"')) {
             started = true;
             clearTimeout(timer);
             resolve({ close: () => socket.close() });

@@ -193,7 +193,7 @@ describe("conversations.createGroup", () => {
 
   it("validates the title and the member list", async () => {
     const owner = await server.signUp("owner");
-    for (const title of ["", "   ", "x".repeat(101)]) {
+    for (const title of ["", "   ", "x".repeat(101), "nul \u0000"]) {
       await expect(owner.client.api.conversations.createGroup.mutate({ title, memberIds: [] })).rejects.toMatchObject(
         badRequest,
       );

@@ -92,7 +92,7 @@ describe("messages.send", () => {
   it("takes 1 to 4,000 characters after trimming", async () => {
     const alice = await server.signUp("alice");
     const group = await alice.client.api.conversations.createGroup.mutate({ title: "Notes" });
-    for (const body of ["", "   \n\t ", "x".repeat(4_001)]) {
+    for (const body of ["", "   \n\t ", "x".repeat(4_001), "nul \u0000 inside"]) {
       await expect(send(alice, group.id, body)).rejects.toMatchObject(badRequest);
     }
     expect((await send(alice, group.id, `  ${"x".repeat(4_000)}  `)).body).toHaveLength(4_000);

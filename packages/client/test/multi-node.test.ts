@@ -318,8 +318,9 @@ describe.skipIf(!enabled)("several Parley processes sharing Postgres and Redis",
     });
     const streams = await Promise.all(people.map((person) => listen(person.client)));
 
-    let phase: "before" | "down" | "after" = "before";
-    const sendTimesMs: Record<typeof phase, number[]> = { before: [], down: [], after: [] };
+    type Phase = "before" | "down" | "after";
+    let phase = "before" as Phase;
+    const sendTimesMs: Record<Phase, number[]> = { before: [], down: [], after: [] };
     let sending = true;
     const senders = [alice, bob].map(async (sender) => {
       let count = 0;

@@ -58,6 +58,16 @@ export function AuthForm({ mode }: { mode: Mode }) {
   const [retryAtMs, setRetryAtMs] = useState<number | null>(null);
   const [submitting, setSubmitting] = useState(false);
   const secondsLeft = useCountdown(retryAtMs);
+
+  // Someone already signed in goes straight on to where they were heading.
+  useEffect(() => {
+    client?.api.auth.me
+      .query()
+      .then(() => router.replace(next))
+      .catch(() => {
+        // Not signed in: this form is what they need.
+      });
+  }, [client, router, next]);
   const locked = secondsLeft > 0;
 
   async function submit(event: FormEvent<HTMLFormElement>) {

@@ -44,6 +44,12 @@ function StatusIcon({ status }: { status: DeliveryState }) {
   );
 }
 
+/** Width kept free at the end of the text for the time, "edited" and the ticks. */
+function metaSpacerWidth(own: boolean, edited: boolean): string {
+  if (own) return edited ? "w-30" : "w-20";
+  return edited ? "w-26" : "w-14";
+}
+
 function snippet(body: string | null | undefined): string {
   if (!body) return "Message deleted";
   return body.length > 120 ? `${body.slice(0, 120)}…` : body;
@@ -121,7 +127,7 @@ export const MessageBubble = memo(function MessageBubble({
           >
             {deleted ? "Message deleted" : message.body}
             {/* Room for the time and ticks that sit in the bubble's corner. */}
-            <span aria-hidden="true" className={`inline-block ${own ? "w-20" : "w-14"} ${message.editedAt && !deleted ? "pl-10" : ""}`} />
+            <span aria-hidden="true" className={`inline-block ${metaSpacerWidth(own, Boolean(message.editedAt) && !deleted)}`} />
           </p>
 
           <span

@@ -58,6 +58,7 @@ export function MessageList({
   const me = useMe();
   const timeline = useChatState((state) => state.timelines[conversation.id]);
   const outbox = useChatState((state) => state.outbox);
+  const people = useChatState((state) => state.people);
   const [deleting, setDeleting] = useState<MessageView | null>(null);
   const [atBottom, setAtBottom] = useState(true);
 
@@ -98,7 +99,7 @@ export function MessageList({
         after.senderId === message.senderId &&
         isSameDay(after.createdAt, message.createdAt) &&
         Date.parse(after.createdAt) - Date.parse(message.createdAt) < groupWindowMs;
-      const sender = conversation.members.find((member) => member.userId === message.senderId);
+      const sender = conversation.members.find((member) => member.userId === message.senderId) ?? people[message.senderId];
       const replyTarget = message.replyToId ? byId.get(message.replyToId) : undefined;
       result.push({
         kind: "message",
@@ -108,7 +109,7 @@ export function MessageList({
           own: message.senderId === me.id,
           status,
           pending: entry ?? null,
-          senderName: sender ? nameOf(sender) : "Former member",
+          senderName: sender ? nameOf(sender) : "…",
           firstInGroup: !joinsBefore,
           lastInGroup: !joinsAfter,
           replyTarget: replyTarget
@@ -117,7 +118,10 @@ export function MessageList({
                 senderName:
                   replyTarget.senderId === me.id
                     ? "You"
-                    : nameOf(conversation.members.find((member) => member.userId === replyTarget.senderId)),
+                    : nameOf(
+                        conversation.members.find((member) => member.userId === replyTarget.senderId) ??
+                          people[replyTarget.senderId],
+                      ),
               }
             : message.replyToId
               ? { message: null, senderName: "" }
@@ -126,7 +130,15 @@ export function MessageList({
       });
     });
     return result;
-  }, [messages, outbox, conversation, me.id]);
+  }, [messages, outbox, conversation, people, me.id]);
+
+  // Senders who have since left the group: their names are looked up once.
+  useEffect(() => {
+    const known = new Set(conversation.members.map((member) => member.userId));
+    for (const senderId of new Set((messages ?? []).map((message) => message.senderId))) {
+      if (!known.has(senderId) && !people[senderId]) void store.lookUpPerson(senderId);
+    }
+  }, [store, messages, conversation.members, people]);
 
   const lastKey = rows.at(-1)?.key;
   const firstKey = rows.find((row) => row.kind === "message")?.key;

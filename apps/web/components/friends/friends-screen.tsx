@@ -164,6 +164,9 @@ export function FriendsScreen() {
                     <Button size="sm" variant="ghost" onClick={() => void store.respondToFriend("decline", request.requester.id)} aria-label={`Decline ${nameOf(request.requester)}`}>
                       Decline
                     </Button>
+                    <Button size="sm" variant="dangerGhost" onClick={() => void store.respondToFriend("block", request.requester.id)} aria-label={`Block ${nameOf(request.requester)}`}>
+                      Block
+                    </Button>
                   </PersonRow>
                 ))}
               </ul>

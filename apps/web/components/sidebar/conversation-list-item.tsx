@@ -4,18 +4,22 @@ import type { ConversationSummary } from "@parley/client";
 import Link from "next/link";
 
 import { useChatState, useMe } from "../../lib/chat-context";
-import { deliveryStateOf } from "../../lib/chat-state";
+import { deliveryStateOf, type DeliveryState } from "../../lib/chat-state";
 import { conversationTitle, directPeerOf, nameOf } from "../../lib/people";
 import { formatListTime } from "../../lib/time-format";
 import { Avatar } from "../ui/avatar";
-import { CheckIcon, DoubleCheckIcon } from "../ui/icons";
+import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon } from "../ui/icons";
 import { typingText } from "../conversation/typing-text";
+
+const deliveryLabels: Record<DeliveryState, string> = { sending: "Sending", failed: "Not sent", sent: "Sent", read: "Read" };
 
 export function ConversationListItem({ conversation, active }: { conversation: ConversationSummary; active: boolean }) {
   const me = useMe();
   const peer = directPeerOf(conversation, me.id);
   const online = useChatState((state) => (peer ? (state.presence[peer.userId] ?? false) : undefined));
   const typers = useChatState((state) => state.typing[conversation.id]);
+  const outbox = useChatState((state) => state.outbox);
+  const pending = outbox.findLast((entry) => entry.conversationId === conversation.id);
   const title = conversationTitle(conversation, me.id);
   const last = conversation.lastMessage;
   const typing = typingText(conversation, typers, me.id);
@@ -25,6 +29,8 @@ export function ConversationListItem({ conversation, active }: { conversation: C
   if (typing) {
     preview = typing;
     previewStyle = "text-sky-600 dark:text-sky-400";
+  } else if (pending) {
+    preview = `You: ${pending.body}`;
   } else if (!last) {
     preview = conversation.kind === "group" ? "Group created" : "Say hello 👋";
   } else if (last.deletedAt) {
@@ -39,7 +45,13 @@ export function ConversationListItem({ conversation, active }: { conversation: C
           : "";
     preview = `${sender}${last.body ?? ""}`;
   }
-  const delivery = last && last.senderId === me.id && !last.deletedAt ? deliveryStateOf(conversation, last, me.id) : null;
+  const delivery = pending
+    ? pending.status === "failed"
+      ? "failed"
+      : "sending"
+    : last && last.senderId === me.id && !last.deletedAt
+      ? deliveryStateOf(conversation, last, me.id)
+      : null;
   const unread = conversation.unreadCount;
 
   return (
@@ -52,22 +64,29 @@ export function ConversationListItem({ conversation, active }: { conversation: C
         active ? "bg-sky-600 text-white" : "hover:bg-zinc-100 dark:hover:bg-zinc-900"
       }`}
     >
-      <Avatar id={conversation.id} name={title} size="lg" online={online} />
+      <Avatar id={peer?.userId ?? conversation.id} name={title} size="lg" online={online} />
       <span className="flex min-w-0 flex-1 flex-col gap-0.5">
         <span className="flex items-baseline gap-2">
           <span className="min-w-0 flex-1 truncate font-medium" data-testid="conversation-title">
             {title}
           </span>
           {delivery && (
-            <span className={active ? "text-white" : "text-sky-600"} aria-label={delivery === "read" ? "Read" : "Sent"}>
-              {delivery === "read" ? <DoubleCheckIcon size={14} /> : <CheckIcon size={14} />}
+            <span
+              className={delivery === "failed" ? "text-rose-500" : active ? "text-white" : "text-sky-600"}
+              title={deliveryLabels[delivery]}
+            >
+              <span className="sr-only">{deliveryLabels[delivery]}</span>
+              {delivery === "read" && <DoubleCheckIcon size={14} />}
+              {delivery === "sent" && <CheckIcon size={14} />}
+              {delivery === "sending" && <ClockIcon size={13} />}
+              {delivery === "failed" && <AlertIcon size={13} />}
             </span>
           )}
           <time
             dateTime={last?.createdAt ?? conversation.lastActivityAt}
             className={`shrink-0 text-xs ${active ? "text-sky-100" : "text-zinc-500"}`}
           >
-            {formatListTime(last?.createdAt ?? conversation.lastActivityAt)}
+            {formatListTime(pending?.createdAt ?? last?.createdAt ?? conversation.lastActivityAt)}
           </time>
         </span>
         <span className="flex items-center gap-2">

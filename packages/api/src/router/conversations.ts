@@ -21,7 +21,8 @@ const groupTitle = z
   .string()
   .trim()
   .min(1, "A group title cannot be empty")
-  .max(100, "A group title can be at most 100 characters");
+  .max(100, "A group title can be at most 100 characters")
+  .refine((title) => !title.includes("\u0000"), "A group title must not contain NUL (U+0000) characters");
 
 const byConversation = z.object({ conversationId: z.uuid() });
 

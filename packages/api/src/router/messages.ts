@@ -21,7 +21,8 @@ const messageBody = z
   .max(maxBodyCharacters * 4, `A message can be at most ${maxBodyCharacters} characters`)
   .trim()
   .min(1, "A message cannot be empty")
-  .refine((body) => [...body].length <= maxBodyCharacters, `A message can be at most ${maxBodyCharacters} characters`);
+  .refine((body) => [...body].length <= maxBodyCharacters, `A message can be at most ${maxBodyCharacters} characters`)
+  .refine((body) => !body.includes("\u0000"), "A message must not contain NUL (U+0000) characters");
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 const emojiCharacter = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u;
