@@ -41,13 +41,16 @@ export interface EventFeedOptions {
 
 const catchUpPageSize = 1_000;
 
-/** Who sent a message-like event, for hiding blocked users' messages and typing. */
-function senderOf(event: DurableEvent | EphemeralEvent): string | null {
+/** Who caused a conversation event, for hiding what blocked users do from the blocker. */
+export function senderOf(event: DurableEvent | EphemeralEvent): string | null {
   switch (event.type) {
     case "message.created":
     case "message.edited":
     case "message.deleted":
       return event.message.senderId;
+    case "reaction.added":
+    case "reaction.removed":
+    case "receipt.read":
     case "typing":
       return event.userId;
     default:

@@ -6,7 +6,7 @@ import { blocks, conversationMembers } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
 import type { Presence } from "../presence";
-import type { EventFeed, FeedItem } from "./feed";
+import { senderOf, type EventFeed, type FeedItem } from "./feed";
 import { readEventsForUser, readLatestEventId } from "./log";
 import type { DurableEvent, EphemeralEvent, StreamReadyEvent } from "./types";
 
@@ -44,12 +44,6 @@ async function loadAudience(db: Database, userId: string) {
     conversationIds: memberships.map((row) => row.conversationId),
     blockedUserIds: blocked.map((row) => row.blockedId),
   };
-}
-
-function messageSender(event: DurableEvent): string | null {
-  return event.type === "message.created" || event.type === "message.edited" || event.type === "message.deleted"
-    ? event.message.senderId
-    : null;
 }
 
 function endIfRevoked(event: DurableEvent, sessionId: string): void {
@@ -109,7 +103,7 @@ export async function* streamEvents(
       });
       for (const stored of page) {
         cursor = stored.id;
-        const sender = messageSender(stored.event);
+        const sender = senderOf(stored.event);
         if (sender && subscription.isBlocked(sender)) continue;
         yield tracked(String(stored.id), stored.event);
         endIfRevoked(stored.event, options.sessionId);

@@ -7,7 +7,8 @@ import type { DurableEvent, EventAudience, PendingEvent } from "./types";
 export type EmitEvent = (audience: EventAudience, event: DurableEvent) => void;
 
 /**
- * Runs `work` in a transaction; the events it emits are appended to the log as the
+ * Runs `work` in a transaction (query through `tx` only: on PGlite a second query through `db`
+ * would wait for this transaction forever); the events it emits are appended to the log as the
  * transaction's last write and announced on the bus only after the commit succeeded.
  */
 export async function transactionWithEvents<TResult>(
