@@ -43,7 +43,7 @@ function escapeXml(text: string): string {
  * (0, 90, 99, 99.9, 99.99), y the latency on a log scale. Parley solid, baseline dashed.
  */
 export function renderLatencySvg(results: ScenarioResult[], subtitle: string): string {
-  const series = results.flatMap((result) => result.curves ?? []);
+  const series = results.flatMap((result) => result.curves ?? []).filter((entry) => entry.points.length > 0);
   const width = 900;
   const height = 520;
   const margin = { left: 70, right: 230, top: 50, bottom: 60 };

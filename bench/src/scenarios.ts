@@ -179,6 +179,7 @@ export async function latencyScenario(context: BenchContext): Promise<ScenarioRe
     context.log(`latency: ${system}, ${clients} clients in groups of ${groupSize}, ${rate} msg/s for ${durationSeconds} s`);
     partial[system] = await chatLoad(context, system, groups, 1);
   }
+  const results = complete(partial);
   oneNodeParley = results.parley;
   return {
     id: "latency",
@@ -260,6 +261,7 @@ export async function throughputScenario(context: BenchContext): Promise<Scenari
     }
     partial[system] = { best, steps };
   }
+  const results = complete(partial);
   return {
     id: "throughput",
     title: `Throughput: highest durable send rate with p99 send→receive < 100 ms (${throughputStepSeconds} s steps)`,
@@ -314,6 +316,7 @@ export async function fanOutScenario(context: BenchContext): Promise<ScenarioRes
       await stopServers(servers);
     }
   }
+  const results = complete(partial);
   const strip = (value: (typeof results)[System]) => ({ lastMember: value.lastMember, ack: value.ack });
   return {
     id: "fan-out",
@@ -397,6 +400,7 @@ export async function connectionsScenario(context: BenchContext): Promise<Scenar
       await stopServers(servers);
     }
   }
+  const results = complete(partial);
   return {
     id: "connections",
     title: `Connections: ${count} authenticated WebSockets, each with a live subscription`,
@@ -450,6 +454,7 @@ export async function historyScenario(context: BenchContext): Promise<ScenarioRe
       await stopServers(servers);
     }
   }
+  const results = complete(partial);
   const goals: Goal[] = [{ description: "page of 50 p99 ≤ 10 ms", met: results.parley.p99 <= 10 }];
   const notes = [`seeded in ${seedSeconds} s; one request at a time over loopback`];
   if (historyRows < 10_000_000) {
@@ -482,6 +487,7 @@ export async function twoNodesScenario(context: BenchContext): Promise<ScenarioR
     context.log(`two nodes: ${system}, members of every group alternate between the nodes`);
     partial[system] = await chatLoad(context, system, groups, 2);
   }
+  const results = complete(partial);
   const rows = latencyRows(results.parley, results.baseline);
   const notes: string[] = [
     `load generator lag p99: Parley run ${results.parley.loadGeneratorLagP99Ms} ms, baseline run ${results.baseline.loadGeneratorLagP99Ms} ms`,

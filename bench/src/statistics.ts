@@ -34,6 +34,7 @@ export function summarize(samples: number[]): LatencySummary {
 
 /** Latency at fixed percentiles, for the chart: 0 to 99.99 on a "nines" scale. */
 export function percentileCurve(samples: number[]): { percentile: number; ms: number }[] {
+  if (!Array.isArray(samples)) return [];
   const sorted = Array.from(Float64Array.from(samples).sort());
   const points: { percentile: number; ms: number }[] = [];
   for (const nines of [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 2.75, 3, 3.5, 4]) {

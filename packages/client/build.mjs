@@ -11,7 +11,7 @@
  *   3. rollup-plugin-dts bundles the reachable declarations into one file, tree-shaking the rest;
  *   4. the result is checked to import nothing but the runtime dependencies.
  */
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,19 +23,21 @@ import ts from "typescript";
 
 const packageDir = dirname(fileURLToPath(import.meta.url));
 const distDir = join(packageDir, "dist");
+// Built beside dist/ and swapped in at the end, so dist/ is never missing for long while others use it.
+const stagingDir = join(packageDir, ".dist-staging");
 const packageJson = JSON.parse(await readFile(join(packageDir, "package.json"), "utf8"));
 const runtimeDependencies = Object.keys(packageJson.dependencies ?? {});
 const isRuntimeDependency = (id) =>
   runtimeDependencies.some((name) => id === name || id.startsWith(`${name}/`));
 
+class BuildError extends Error {}
+
 function fail(message) {
-  console.error(`@parley/client build failed: ${message}`);
-  process.exit(1);
+  throw new BuildError(message);
 }
 
-/** Emits into a temporary folder: rollup-plugin-dts treats anything under node_modules as external. */
-async function emitDeclarations() {
-  const outDir = await mkdtemp(join(tmpdir(), "parley-client-declarations-"));
+/** Emits into `outDir` outside node_modules: rollup-plugin-dts treats anything there as external. */
+function emitDeclarations(outDir) {
   const configPath = join(packageDir, "tsconfig.build.json");
   const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, {
     ...ts.sys,
@@ -48,7 +50,6 @@ async function emitDeclarations() {
     const host = { getCanonicalFileName: (name) => name, getCurrentDirectory: () => packageDir, getNewLine: () => "\n" };
     fail(`type errors\n${ts.formatDiagnosticsWithColorAndContext(diagnostics, host)}`);
   }
-  return outDir;
 }
 
 /**
@@ -91,6 +92,7 @@ function eraseRouterContext() {
 
 async function bundleDeclarations(declarationsDir) {
   const apiEntry = join(declarationsDir, "api/src/index.d.ts");
+  const warnings = [];
   const bundle = await rollup({
     input: join(declarationsDir, "client/src/index.d.ts"),
     // Every package but the router's stays an import here; the check below rejects any that
@@ -107,10 +109,11 @@ async function bundleDeclarations(declarationsDir) {
     // The router's declarations import their package index (`import(".").PublicUser`), which
     // re-exports them: harmless in a single declaration file.
     onwarn: (warning) => {
-      if (warning.code !== "CYCLIC_CROSS_CHUNK_REEXPORT" && warning.code !== "CIRCULAR_DEPENDENCY") fail(`rollup: ${warning.message}`);
+      if (warning.code !== "CYCLIC_CROSS_CHUNK_REEXPORT" && warning.code !== "CIRCULAR_DEPENDENCY") warnings.push(warning.message);
     },
   });
-  const { output } = await bundle.write({ file: join(distDir, "index.d.ts"), format: "es" });
+  if (warnings.length > 0) fail(`rollup: ${warnings.join("\n")}`);
+  const { output } = await bundle.write({ file: join(stagingDir, "index.d.ts"), format: "es" });
   await bundle.close();
   const leaked = output.flatMap((chunk) => (chunk.type === "chunk" ? chunk.imports : [])).filter((id) => !isRuntimeDependency(id));
   if (leaked.length > 0) {
@@ -123,14 +126,24 @@ async function bundleJavaScript() {
     input: join(packageDir, "src/index.ts"),
     external: isRuntimeDependency,
     platform: "neutral",
-    output: { file: join(distDir, "index.js"), format: "esm", sourcemap: true },
+    output: { file: join(stagingDir, "index.js"), format: "esm", sourcemap: true },
     logLevel: "warn",
   });
 }
 
-await rm(distDir, { recursive: true, force: true });
-await mkdir(distDir, { recursive: true });
-const declarationsDir = await emitDeclarations();
-await bundleDeclarations(declarationsDir);
-await bundleJavaScript();
-await rm(declarationsDir, { recursive: true, force: true });
+const declarationsDir = await mkdtemp(join(tmpdir(), "parley-client-declarations-"));
+try {
+  await rm(stagingDir, { recursive: true, force: true });
+  emitDeclarations(declarationsDir);
+  await bundleDeclarations(declarationsDir);
+  await bundleJavaScript();
+  await rm(distDir, { recursive: true, force: true });
+  await rename(stagingDir, distDir);
+} catch (error) {
+  if (!(error instanceof BuildError)) throw error;
+  console.error(`@parley/client build failed: ${error.message}`);
+  process.exitCode = 1;
+} finally {
+  await rm(declarationsDir, { recursive: true, force: true });
+  await rm(stagingDir, { recursive: true, force: true });
+}

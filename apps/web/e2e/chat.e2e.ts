@@ -1,5 +1,8 @@
+import { randomUUID } from "node:crypto";
+
 import {
   befriend,
+  callApi,
   composer,
   expect,
   messagesWithText,
@@ -93,28 +96,46 @@ test("two people sign up, become friends and chat live, with typing and read rec
   await bo.context.close();
 });
 
-test("a reload keeps history and unread counts", async ({ browser }) => {
+test("a reload keeps history and unread counts; older history loads upward in place", async ({ browser }) => {
   const ada = await newPerson(browser, { name: "Ada" });
   const bo = await newPerson(browser, { name: "Bo" });
   await befriend(ada, bo);
 
   await openChatWith(ada, bo);
+  const conversationId = ada.page.url().split("/").at(-1) ?? "";
+  // More than one page of history (50), seeded through the API.
+  for (let index = 1; index <= 57; index += 1) {
+    await callApi(ada.context, "messages.send", { conversationId, clientId: randomUUID(), body: `history ${index}` });
+  }
   for (const text of ["one", "two", "three"]) await send(ada.page, text);
 
-  // Bo is on the chat list, not in the conversation: three unread.
+  // Bo is on the chat list, not in the conversation: everything is unread.
   await bo.page.goto("/chats");
   const item = sidebarItem(bo.page, ada.displayName);
-  await expect(item.getByTestId("unread-badge")).toHaveText("3");
+  await expect(item.getByTestId("unread-badge")).toHaveText("60");
   await expect(item).toContainText("three");
   await screenshot(bo.page, "chats");
 
   await bo.page.reload();
-  await expect(item.getByTestId("unread-badge")).toHaveText("3");
+  await expect(item.getByTestId("unread-badge")).toHaveText("60");
 
   await openFromSidebar(bo.page, ada.displayName);
-  for (const text of ["one", "two", "three"]) await expect(messagesWithText(bo.page, text)).toHaveCount(1);
+  for (const text of ["one", "two", "three", "history 11"]) await expect(messagesWithText(bo.page, text)).toHaveCount(1);
+  await expect(messagesWithText(bo.page, "history 10")).toHaveCount(0);
   await expect(item.getByTestId("unread-badge")).toHaveCount(0);
   await expect(messagesWithText(ada.page, "three").getByTestId("delivery-status")).toHaveAttribute("data-status", "read");
+
+  // Scrolling to the top loads the older page above without moving what is on screen.
+  const anchor = messagesWithText(bo.page, "history 11");
+  await bo.page.getByTestId("message-scroller").evaluate((element) => {
+    element.scrollTop = 0;
+  });
+  await expect(messagesWithText(bo.page, "history 1")).toHaveCount(1);
+  await expect(bo.page.getByText("This is the beginning of the conversation.")).toBeAttached();
+  const anchorTop = (await anchor.boundingBox())?.y ?? -1;
+  expect(anchorTop).toBeGreaterThan(0);
+  // Without the adjustment the ten prepended messages would push it a few hundred pixels down.
+  expect(anchorTop).toBeLessThan(300);
 
   await bo.page.reload();
   for (const text of ["one", "two", "three"]) await expect(messagesWithText(bo.page, text)).toHaveCount(1);

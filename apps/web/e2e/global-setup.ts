@@ -58,6 +58,8 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
       DATABASE_URL: "",
       REDIS_URL: "",
       LOG_LEVEL: "warn",
+      // The history test seeds a few dozen messages at once.
+      SEND_RATE_BURST: "500",
       NEXT_TELEMETRY_DISABLED: "1",
     },
     stdio: ["ignore", "pipe", "pipe"],

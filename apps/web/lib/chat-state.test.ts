@@ -182,3 +182,20 @@ describe("mergeConversationList", () => {
     expect(merged.conversationsLoaded).toBe(true);
   });
 });
+
+describe("profile.updated", () => {
+  it("renames a friend in conversation members and in the friend list", () => {
+    const renamed = { id: friend, username: "friend", displayName: "Renamed Friend", createdAt: "2025-01-01T00:00:00.000Z" };
+    let state = stateWith(conversation(), {
+      friends: [{ user: { ...renamed, displayName: "Friend" }, since: "2025-01-01T00:00:00.000Z", online: true }],
+    });
+    state = applyStreamEvent(state, { type: "profile.updated", user: renamed }, me);
+
+    const members = state.conversations[conversationId]?.members ?? [];
+    expect(members.find((member) => member.userId === friend)?.displayName).toBe("Renamed Friend");
+    expect(members.find((member) => member.userId === me)?.displayName).toBe("Me");
+    expect(state.friends[0]?.user.displayName).toBe("Renamed Friend");
+    expect(state.people[friend]?.displayName).toBe("Renamed Friend");
+    expect(state.me).toBeNull();
+  });
+});

@@ -476,8 +476,28 @@ export function applyStreamEvent(state: ChatState, event: DurableEvent | Ephemer
       return withConversationView(state, event.conversation, meId);
     case "conversation.left":
       return withoutConversation(state, event.conversationId);
-    case "profile.updated":
-      return event.user.id === meId ? { ...state, me: event.user } : state;
+    case "profile.updated": {
+      // Sent to the user's own devices and to their friends: rename them wherever they appear.
+      const renamed = event.user;
+      const conversations: Record<string, ConversationSummary> = {};
+      for (const [id, conversation] of Object.entries(state.conversations)) {
+        conversations[id] = conversation.members.some((member) => member.userId === renamed.id)
+          ? {
+              ...conversation,
+              members: conversation.members.map((member) =>
+                member.userId === renamed.id ? { ...member, displayName: renamed.displayName } : member,
+              ),
+            }
+          : conversation;
+      }
+      return {
+        ...state,
+        me: renamed.id === meId ? renamed : state.me,
+        people: rememberPeople(state.people, [renamed]),
+        friends: state.friends.map((friend) => (friend.user.id === renamed.id ? { ...friend, user: renamed } : friend)),
+        conversations,
+      };
+    }
     case "typing": {
       if (event.userId === meId) return state;
       const typers = state.typing[event.conversationId] ?? {};

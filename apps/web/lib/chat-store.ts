@@ -24,6 +24,7 @@ import {
   mergeSummary,
   rememberPeople,
   unreadCountIsExact,
+  upsertMessage,
   withConversationView,
   withoutConversation,
   type ChatState,
@@ -56,6 +57,7 @@ export class ChatStore {
   private readonly cleanups: Unsubscribe[] = [];
   private streamSubscription: { unsubscribe: () => void } | null = null;
   private lastEventId: string | null = null;
+  private streamWasReady = false;
   private flushing = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly markReadSent = new Map<string, number>();
@@ -195,6 +197,9 @@ export class ChatStore {
       event = item;
     }
     if (event.type === "stream.ready") {
+      // A stream that could not resume replays nothing: re-read what is on screen.
+      if (!event.resumed && this.streamWasReady) void this.reloadTimelines();
+      this.streamWasReady = true;
       void this.refreshConversations();
       // Presence is never replayed: after a gap only a fresh read tells who is online.
       if (event.resumed) void this.refreshFriends();
@@ -340,6 +345,28 @@ export class ChatStore {
         return { ...state, timelines };
       });
       this.handleFailure(error);
+    }
+  }
+
+  private async reloadTimelines(): Promise<void> {
+    const loaded = Object.entries(this.state.timelines).filter(([, timeline]) => timeline.loaded);
+    for (const [conversationId] of loaded) {
+      try {
+        const page = await this.client.api.messages.history.query({ conversationId, limit: historyPageSize });
+        this.update((state) => {
+          const timeline = state.timelines[conversationId];
+          if (!timeline) return state;
+          const oldestFresh = page.messages.at(-1)?.seq ?? 0;
+          const newestKnown = timeline.messages.at(-1)?.seq ?? 0;
+          // More was missed than one page holds: start again from the fresh page rather than leave a hole.
+          const fresh = oldestFresh > newestKnown + 1
+            ? { ...timeline, messages: [...page.messages].reverse(), hasOlder: page.nextBeforeSeq !== null }
+            : { ...timeline, messages: page.messages.reduce(upsertMessage, timeline.messages) };
+          return { ...state, timelines: { ...state.timelines, [conversationId]: fresh } };
+        });
+      } catch (error) {
+        this.handleFailure(error, { quiet: true });
+      }
     }
   }
 

@@ -32,6 +32,8 @@ const envSchema = z.object({
   SEND_RATE_PER_SECOND: z.coerce.number().positive().default(10),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
   FEED_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
+  PRESENCE_HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
+  PRESENCE_NODE_TTL_MS: z.coerce.number().int().positive().default(30_000),
 });
 
 function readEnv() {
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
     redisUrl: env.REDIS_URL,
     logger,
     feedPollIntervalMs: env.FEED_POLL_INTERVAL_MS,
+    presenceTiming: { heartbeatMs: env.PRESENCE_HEARTBEAT_MS, nodeTtlMs: env.PRESENCE_NODE_TTL_MS },
     config: {
       allowedOrigins: [],
       sendRate: { burst: env.SEND_RATE_BURST, perSecond: env.SEND_RATE_PER_SECOND },

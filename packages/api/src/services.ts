@@ -37,6 +37,8 @@ export interface StartServicesOptions {
   clock?: Clock;
   logger?: Logger;
   feedPollIntervalMs?: number;
+  /** Redis presence timing: how often a process proves it is alive, and when silence means it is gone. */
+  presenceTiming?: { heartbeatMs: number; nodeTtlMs: number };
 }
 
 export async function startServices(
@@ -56,7 +58,7 @@ export async function startServices(
   });
   await feed.start();
   // With Redis, a user is online while any process holds a live subscription for them.
-  const redisPresence = redis ? createRedisPresence({ ...redis, db: options.db, feed, logger }) : undefined;
+  const redisPresence = redis ? createRedisPresence({ ...redis, ...options.presenceTiming, db: options.db, feed, logger }) : undefined;
   return {
     db: options.db,
     bus,

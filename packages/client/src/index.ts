@@ -35,6 +35,9 @@ export type {
 } from "@parley/api";
 export { TRPCClientError };
 
+/** A WebSocket class with the browser's constructor: the global one, or the `ws` package's. */
+export type WebSocketClass = new (url: string, protocols?: string | string[]) => object;
+
 export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
 
 export interface ParleyClientOptions {
@@ -44,7 +47,7 @@ export interface ParleyClientOptions {
    * client set it automatically; logout clears it. */
   token?: string | null;
   /** The WebSocket class, for runtimes without a global one (Node before 22: `ws`). */
-  WebSocket?: typeof globalThis.WebSocket;
+  WebSocket?: WebSocketClass;
   /** The fetch function (defaults to the global one). */
   fetch?: typeof globalThis.fetch;
   /** Browser pages that sign in with the session cookie set `"include"` and pass no token. */
@@ -88,7 +91,8 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
   let token = options.token ?? null;
   let state: ConnectionState = "idle";
   const listeners = new Set<(state: ConnectionState) => void>();
-  const WebSocketImpl = options.WebSocket ?? globalThis.WebSocket;
+  // `ws` implements the browser's interface; tRPC's types name only the global class.
+  const WebSocketImpl = (options.WebSocket ?? globalThis.WebSocket) as typeof globalThis.WebSocket | undefined;
   const retryDelayMs = options.retryDelayMs ?? defaultRetryDelayMs;
 
   function setState(next: ConnectionState): void {

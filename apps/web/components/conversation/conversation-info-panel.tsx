@@ -138,40 +138,59 @@ function GroupDetails({ conversation }: { conversation: ConversationSummary }) {
           {members.map((member) => {
             const role = roleLabels[member.role];
             return (
-              <li key={member.userId} data-testid="group-member" className="group/member flex items-center gap-3 rounded-lg px-2 py-2 hover:bg-zinc-50 dark:hover:bg-zinc-900">
-                <Avatar id={member.userId} name={nameOf(member)} size="md" online={member.userId === me.id ? undefined : (presence[member.userId] ?? undefined)} />
-                <span className="min-w-0 flex-1">
-                  <span className="block truncate text-sm font-medium">
-                    {nameOf(member)}
-                    {member.userId === me.id && <span className="text-zinc-500"> (you)</span>}
+              <li
+                key={member.userId}
+                data-testid="group-member"
+                className="flex flex-col gap-1 rounded-lg px-2 py-2 hover:bg-zinc-50 dark:hover:bg-zinc-900"
+              >
+                <div className="flex items-center gap-3">
+                  <Avatar
+                    id={member.userId}
+                    name={nameOf(member)}
+                    size="md"
+                    online={member.userId === me.id ? undefined : presence[member.userId]}
+                  />
+                  <span className="min-w-0 flex-1">
+                    <span className="block truncate text-sm font-medium">
+                      {nameOf(member)}
+                      {member.userId === me.id && <span className="text-zinc-500"> (you)</span>}
+                    </span>
+                    <span className="block truncate text-xs text-zinc-500">@{member.username}</span>
                   </span>
-                  <span className="block truncate text-xs text-zinc-500">@{member.username}</span>
-                </span>
-                {role && (
-                  <span className="rounded-full bg-sky-100 px-2 py-0.5 text-xs font-medium text-sky-800 dark:bg-sky-900 dark:text-sky-100">
-                    {role}
-                  </span>
-                )}
-                {myRole === "owner" && member.userId !== me.id && (
-                  <Button
-                    size="sm"
-                    variant="ghost"
-                    aria-label={member.role === "admin" ? `Remove admin rights from ${nameOf(member)}` : `Make ${nameOf(member)} an admin`}
-                    onClick={() => void store.setRole(conversation.id, member.userId, member.role === "admin" ? "member" : "admin")}
-                  >
-                    {member.role === "admin" ? "Dismiss admin" : "Make admin"}
-                  </Button>
-                )}
-                {canRemove(member) && (
-                  <Button
-                    size="sm"
-                    variant="dangerGhost"
-                    aria-label={`Remove ${nameOf(member)} from the group`}
-                    onClick={() => void store.removeMember(conversation.id, member.userId)}
-                  >
-                    Remove
-                  </Button>
-                )}
+                  {role && (
+                    <span className="shrink-0 rounded-full bg-sky-100 px-2 py-0.5 text-xs font-medium text-sky-800 dark:bg-sky-900 dark:text-sky-100">
+                      {role}
+                    </span>
+                  )}
+                </div>
+                {(myRole === "owner" && member.userId !== me.id) || canRemove(member) ? (
+                  <div className="flex gap-1 pl-13">
+                    {myRole === "owner" && member.userId !== me.id && (
+                      <Button
+                        size="sm"
+                        variant="secondary"
+                        aria-label={
+                          member.role === "admin" ? `Remove admin rights from ${nameOf(member)}` : `Make ${nameOf(member)} an admin`
+                        }
+                        onClick={() =>
+                          void store.setRole(conversation.id, member.userId, member.role === "admin" ? "member" : "admin")
+                        }
+                      >
+                        {member.role === "admin" ? "Dismiss admin" : "Make admin"}
+                      </Button>
+                    )}
+                    {canRemove(member) && (
+                      <Button
+                        size="sm"
+                        variant="dangerGhost"
+                        aria-label={`Remove ${nameOf(member)} from the group`}
+                        onClick={() => void store.removeMember(conversation.id, member.userId)}
+                      >
+                        Remove
+                      </Button>
+                    )}
+                  </div>
+                ) : null}
               </li>
             );
           })}

@@ -67,7 +67,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
       <Avatar id={peer?.userId ?? conversation.id} name={title} size="lg" online={online} />
       <span className="flex min-w-0 flex-1 flex-col gap-0.5">
         <span className="flex items-baseline gap-2">
-          <span className="min-w-0 flex-1 truncate font-medium" data-testid="conversation-title">
+          <span className={`min-w-0 flex-1 truncate ${unread > 0 ? "font-semibold" : "font-medium"}`} data-testid="conversation-title">
             {title}
           </span>
           {delivery && (

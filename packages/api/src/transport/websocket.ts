@@ -13,6 +13,52 @@ import { trpcEndpoint } from "./http";
 /** Largest accepted WebSocket frame. */
 export const maxWebSocketFrameBytes = 64 * 1024;
 
+/** Each event object's JSON, written once however many subscribers it goes to. */
+const eventJsonCache = new WeakMap<object, string>();
+
+function eventJson(event: object): string {
+  let json = eventJsonCache.get(event);
+  if (json === undefined) {
+    json = JSON.stringify(event);
+    eventJsonCache.set(event, json);
+  }
+  return json;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+/**
+ * tRPC's JSON encoding, except that a subscription's data is serialised once per event rather
+ * than once per subscriber: the feed hands the same (never mutated) event object to every
+ * subscriber, so only the few bytes around it differ from one socket to the next.
+ */
+export const subscriptionEncoder = {
+  encode: (message: unknown): string => {
+    if (!isObject(message) || !isObject(message.result) || message.result.type !== "data" || !("id" in message)) {
+      return JSON.stringify(message);
+    }
+    const { result } = message;
+    const head = `{"id":${JSON.stringify(message.id)}${message.jsonrpc === undefined ? "" : `,"jsonrpc":${JSON.stringify(message.jsonrpc)}`}`;
+    const { data } = result;
+    // A tracked event: { id, data: event }, with the id repeated on the result.
+    if (typeof result.id === "string" && isObject(data) && data.id === result.id && isObject(data.data)) {
+      const id = JSON.stringify(result.id);
+      return `${head},"result":{"type":"data","id":${id},"data":{"id":${id},"data":${eventJson(data.data)}}}}`;
+    }
+    // An ephemeral event (typing, presence): the event itself.
+    if (result.id === undefined && isObject(data) && !Array.isArray(data) && typeof data.type === "string" && Object.keys(result).length === 2) {
+      return `${head},"result":{"type":"data","data":${eventJson(data)}}}`;
+    }
+    return JSON.stringify(message);
+  },
+  decode: (data: string | ArrayBuffer | Uint8Array): unknown => {
+    if (typeof data !== "string") throw new Error("Parley's WebSocket speaks JSON in text frames");
+    return JSON.parse(data);
+  },
+};
+
 export interface WebSocketTransport {
   /** Whether this transport serves the upgrade request's path. */
   handles: (request: IncomingMessage) => boolean;
@@ -47,6 +93,7 @@ export function createWebSocketTransport(services: ParleyServices): WebSocketTra
     wss,
     router: appRouter,
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+    experimental_encoder: subscriptionEncoder,
     createContext: ({ req, info }) =>
       createContext({
         services,
