@@ -41,9 +41,12 @@ function displayHost(host: string): string {
   return ["0.0.0.0", "::", "127.0.0.1", "::1", "localhost"].includes(host) ? "localhost" : host;
 }
 
+/** The request's path, or null when it is not a valid URL path (Next.js would answer 500). */
 function pathnameOf(request: IncomingMessage): string | null {
   try {
-    return new URL(request.url ?? "/", "http://localhost").pathname;
+    const { pathname } = new URL(request.url ?? "/", "http://localhost");
+    decodeURIComponent(pathname);
+    return pathname;
   } catch {
     return null;
   }

@@ -1,6 +1,6 @@
 /**
  * The server's configuration, read from environment variables once at start. This is the only
- * module in apps/web that reads `process.env` (Next.js reads its own variables itself).
+ * server module in apps/web that reads `process.env` (Next.js reads its own variables itself).
  */
 import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";

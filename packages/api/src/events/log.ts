@@ -10,35 +10,41 @@ type Executor = Database | Transaction;
 /**
  * Appends events inside the caller's transaction. Call it as the last write: the counter row
  * stays locked until commit, which is what makes ids gap-free and visible in id order.
+ *
+ * One statement bumps the counter and writes the rows, so the lock every writer queues for is
+ * held for this one round trip and the commit, not for a round trip per statement.
  */
 export async function appendEvents(tx: Transaction, pending: PendingEvent[]): Promise<StoredEvent[]> {
   if (pending.length === 0) return [];
-  const [counter] = await tx
-    .insert(eventCounter)
-    .values({ id: 1, value: pending.length })
-    .onConflictDoUpdate({
-      target: eventCounter.id,
-      set: { value: sql`${eventCounter.value} + ${pending.length}` },
-    })
-    .returning({ value: eventCounter.value });
-  if (!counter) throw new Error("event counter update returned no row");
-  const firstId = counter.value - pending.length + 1;
-  const stored = pending.map((item, index): StoredEvent => ({
-    id: firstId + index,
+  const count = pending.length;
+  const rows = pending.map((item) => ({
     conversationId: "conversationId" in item.audience ? item.audience.conversationId : null,
     userId: "userId" in item.audience ? item.audience.userId : null,
-    event: item.event,
+    type: item.event.type,
+    payload: item.event,
   }));
-  await tx.insert(events).values(
-    stored.map((item) => ({
-      id: item.id,
-      conversationId: item.conversationId,
-      userId: item.userId,
-      type: item.event.type,
-      payload: item.event,
-    })),
+  const result = (await tx.execute(sql`
+    with counter as (
+      insert into ${eventCounter} (id, value) values (1, ${count})
+      on conflict (id) do update set value = ${eventCounter}.value + ${count}
+      returning value
+    )
+    insert into ${events} (id, conversation_id, user_id, type, payload)
+    select counter.value - ${count} + item.position, (item.row->>'conversationId')::uuid,
+           (item.row->>'userId')::uuid, item.row->>'type', item.row->'payload'
+    from counter, jsonb_array_elements(${JSON.stringify(rows)}::jsonb) with ordinality as item(row, position)
+    returning id`)) as unknown as { id: number | string }[] | { rows: { id: number | string }[] };
+  const ids = (Array.isArray(result) ? result : result.rows).map((row) => Number(row.id));
+  if (ids.length !== count) throw new Error("event append wrote an unexpected number of rows");
+  const firstId = Math.min(...ids);
+  return rows.map(
+    (row, index): StoredEvent => ({
+      id: firstId + index,
+      conversationId: row.conversationId,
+      userId: row.userId,
+      event: row.payload,
+    }),
   );
-  return stored;
 }
 
 export async function readLatestEventId(db: Executor): Promise<number> {
