@@ -2,7 +2,7 @@ import tseslint from "typescript-eslint";
 
 /** Shared lint rules: type-only imports on their own lines, no unused code, no floating promises. */
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/.next/**", "**/node_modules/**", "**/drizzle/**", "**/*.config.*", "next-env.d.ts"] },
+  { ignores: ["**/dist/**", "**/.next/**", "**/node_modules/**", "**/drizzle/**", "**/*.config.*", "next-env.d.ts", "**/*.mjs"] },
   ...tseslint.configs.recommended,
   {
     languageOptions: {

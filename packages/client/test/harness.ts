@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 
 import postgres from "postgres";
 import { WebSocket } from "ws";
@@ -99,7 +100,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
   const listener = createNodeRequestListener(services);
   const webSocket = createWebSocketTransport(services);
   const server: Server = createServer((request, response) => void listener(request, response));
-  const upgradedSockets = new Set<import("node:stream").Duplex>();
+  const upgradedSockets = new Set<Duplex>();
   server.on("upgrade", (request, socket, head) => {
     if (!webSocket.handles(request)) {
       socket.destroy();

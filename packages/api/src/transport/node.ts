@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 
 import { incomingMessageToRequest } from "@trpc/server/adapters/node-http";
 
@@ -30,7 +31,7 @@ export function createNodeRequestListener(
         response.end();
         return;
       }
-      Readable.fromWeb(fetchResponse.body as import("node:stream/web").ReadableStream).pipe(response);
+      Readable.fromWeb(fetchResponse.body as NodeReadableStream).pipe(response);
     } catch (error) {
       services.logger.warn({ err: String(error) }, "http request rejected");
       if (!response.headersSent) {

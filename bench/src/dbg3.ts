@@ -1,0 +1,27 @@
+import { eq } from "drizzle-orm";
+import { createDb } from "@parley/db/client";
+import { sessions, users } from "@parley/db/schema";
+import postgres from "postgres";
+import { performance } from "node:perf_hooks";
+const url = "postgres://postgres@127.0.0.1:5432/postgres";
+const handle = createDb({ url, maxConnections: 1 });
+const db = handle.db;
+const build = () => db.select({ id: sessions.id, userId: sessions.userId, secretHash: sessions.secretHash, user: { id: users.id, username: users.username } }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(sessions.id, "abc")).limit(1);
+for (let i = 0; i < 2000; i++) build().toSQL();
+let c0 = process.cpuUsage(); let n = 20000;
+for (let i = 0; i < n; i++) build().toSQL();
+let c = process.cpuUsage(c0); console.log("drizzle build select+join:", ((c.user + c.system) / n).toFixed(1), "µs");
+// execute via drizzle vs raw postgres.js against a trivial table
+await handle.postgres!.unsafe("create temp table if not exists t (id text primary key, v int)");
+const raw = handle.postgres!;
+const q1 = () => raw`select 1 as x where ${"a"} = ${"a"}`;
+for (let i = 0; i < 500; i++) await q1();
+c0 = process.cpuUsage(); n = 3000; let t0 = performance.now();
+for (let i = 0; i < n; i++) await q1();
+c = process.cpuUsage(c0); console.log("postgres.js trivial query:", ((c.user + c.system) / n).toFixed(1), "µs CPU,", ((performance.now() - t0) / n * 1000).toFixed(0), "µs wall");
+const q2 = () => build().execute();
+for (let i = 0; i < 500; i++) await q2();
+c0 = process.cpuUsage(); n = 3000; t0 = performance.now();
+for (let i = 0; i < n; i++) await q2();
+c = process.cpuUsage(c0); console.log("drizzle select+join (executed):", ((c.user + c.system) / n).toFixed(1), "µs CPU,", ((performance.now() - t0) / n * 1000).toFixed(0), "µs wall");
+await handle.close();
