@@ -5,6 +5,7 @@ import { createMemoryBus, type EventBus } from "./events/bus";
 import { EventFeed } from "./events/feed";
 import { createRedisBus, eventLogNamespace } from "./events/redis-bus";
 import { silentLogger, type Logger } from "./logger";
+import { startMaintenance } from "./maintenance";
 import { createLocalPresence, type Presence } from "./presence";
 import { createRedisPresence } from "./presence-redis";
 import { createRateLimiter, type RateLimiter, type RateLimitOptions } from "./rate-limit";
@@ -59,6 +60,7 @@ export async function startServices(
   await feed.start();
   // With Redis, a user is online while any process holds a live subscription for them.
   const redisPresence = redis ? createRedisPresence({ ...redis, ...options.presenceTiming, db: options.db, feed, logger }) : undefined;
+  const maintenance = startMaintenance({ db: options.db, clock, logger });
   return {
     db: options.db,
     bus,
@@ -71,6 +73,7 @@ export async function startServices(
     stop: async () => {
       // Presence announces its departures over the bus, so it stops first.
       await redisPresence?.stop();
+      await maintenance.stop();
       await feed.stop();
     },
   };
