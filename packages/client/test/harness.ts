@@ -223,3 +223,10 @@ export function recordEvents(client: ParleyClient): EventRecorder {
     stop: () => subscription.unsubscribe(),
   };
 }
+
+/** Records `events.stream` once it is live, so nothing committed afterwards can be missed. */
+export async function listen(client: ParleyClient): Promise<EventRecorder> {
+  const recorder = recordEvents(client);
+  await recorder.waitFor((event) => event.type === "stream.ready");
+  return recorder;
+}

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import type { ConversationView, MessageView, ParleyClient } from "../src/index";
-import { befriend, recordEvents, startTestServer, type TestServer, type TestUser } from "./harness";
+import type { ConversationView, MessageView } from "../src/index";
+import { befriend, listen, startTestServer, type TestServer, type TestUser } from "./harness";
 
 let server: TestServer;
 
@@ -14,13 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-
-/** Records `events.stream` once it is live, so nothing committed afterwards can be missed. */
-async function listen(client: ParleyClient) {
-  const recorder = recordEvents(client);
-  await recorder.waitFor((event) => event.type === "stream.ready");
-  return recorder;
-}
 
 const forbidden = { data: { code: "FORBIDDEN" } };
 const badRequest = { data: { code: "BAD_REQUEST" } };

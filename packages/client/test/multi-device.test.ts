@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import type { ParleyClient, StreamEvent } from "../src/index";
-import { befriend, recordEvents, startTestServer, type EventRecorder, type TestServer } from "./harness";
+import { befriend, listen, startTestServer, type TestServer } from "./harness";
 
 let server: TestServer;
 
@@ -14,12 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-
-async function listen(client: ParleyClient): Promise<EventRecorder> {
-  const recorder = recordEvents(client);
-  await recorder.waitFor((event) => event.type === "stream.ready");
-  return recorder;
-}
 
 function createdIn(events: StreamEvent[], conversationId: string): string[] {
   return events.flatMap((event) =>

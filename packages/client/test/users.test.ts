@@ -2,8 +2,7 @@ import { randomUUID } from "node:crypto";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import type { ParleyClient } from "../src/index";
-import { recordEvents, startTestServer, type TestServer } from "./harness";
+import { listen, startTestServer, type TestServer } from "./harness";
 
 let server: TestServer;
 
@@ -14,13 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-
-/** Records `events.stream` once it is live, so nothing committed afterwards can be missed. */
-async function listen(client: ParleyClient) {
-  const recorder = recordEvents(client);
-  await recorder.waitFor((event) => event.type === "stream.ready");
-  return recorder;
-}
 
 /** A marker no other test's user names contain, so searches see only this test's users. */
 const uniqueMark = () => randomUUID().replaceAll("-", "").slice(0, 10);
