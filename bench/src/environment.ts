@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 
 import { Redis } from "ioredis";
@@ -102,6 +102,8 @@ export interface MachineInfo {
   node: string;
   platform: string;
   openFileLimit: number;
+  /** The 1-minute load average when the run started: anything else running skews every figure. */
+  loadAverageAtStart: number;
 }
 
 export function machineInfo(): MachineInfo {
@@ -113,5 +115,6 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     openFileLimit: openFileLimit(),
+    loadAverageAtStart: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   };
 }

@@ -149,6 +149,8 @@ export interface OpenLoopResult {
   durationMs: number;
   sent: number;
   failed: number;
+  /** Sends not made because `maxInFlight` were already waiting: the server was overloaded. */
+  skipped: number;
   firstError: string | null;
   /** Acknowledged sends per second over the run. */
   achievedRate: number;
@@ -172,12 +174,16 @@ export async function runOpenLoop(options: {
   durationMs: number;
   tracker: DeliveryTracker;
   drainMs?: number;
+  /** Bounds the backlog of an overloaded server, and so the run's length and memory. */
+  maxInFlight?: number;
 }): Promise<OpenLoopResult> {
+  const maxInFlight = options.maxInFlight ?? 1_000;
   const { tracker } = options;
   tracker.reset();
   const acks: number[] = [];
   let sent = 0;
   let failed = 0;
+  let skipped = 0;
   let firstError: string | null = null;
   const inflight = new Set<Promise<void>>();
   const lag = monitorEventLoopDelay({ resolution: 5 });
@@ -185,6 +191,11 @@ export async function runOpenLoop(options: {
   const start = performance.now();
 
   const fire = (sender: Sender) => {
+    if (inflight.size >= maxInFlight) {
+      sent += 1;
+      skipped += 1;
+      return;
+    }
     const clientId = randomUUID();
     const sentAt = performance.now();
     sent += 1;
@@ -225,8 +236,9 @@ export async function runOpenLoop(options: {
   return {
     targetRate: options.ratePerSecond,
     durationMs: Math.round(sendingMs),
-    sent,
+    sent: sent - skipped,
     failed,
+    skipped,
     firstError,
     achievedRate: Math.round((acks.length / ackedWithinMs) * 1_000),
     sendToReceive: summarize(tracker.latencies),

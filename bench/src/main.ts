@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   const redisUrl = await findRedis();
   log(`database: ${database.description}`);
   log(`redis: ${redisUrl ?? "none (the two-node scenario is skipped)"}`);
-  log(`machine: ${machine.cpuCount} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}, open files ${machine.openFileLimit}`);
+  log(`machine: ${machine.cpuCount} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}, open files ${machine.openFileLimit}, load average ${machine.loadAverageAtStart}`);
   // Interrupted: the servers exit with us (they watch their IPC channel); the database goes too.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   const report = {
     generatedAt: new Date().toISOString(),
     durationSeconds: Math.round((Date.now() - startedAt) / 1_000),
-    machine,
+    machine: { ...machine, loadAverageAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
     database: database.location.kind === "postgres" ? database.description.replace(/, database .*/, "") : "PGlite (embedded)",
     redis: redisUrl ? "Redis on loopback" : null,
     options,

@@ -27,7 +27,7 @@ export const usage = `npm run bench -- [options]
   --duration <s>            latency and two-node runs (default 30)
   --rate <msg/s>            offered load of the latency runs (default 500)
   --clients <n>             chat clients (default 200), in groups of --group-size (default 20)
-  --throughput-steps <list> send rates tried in turn (default 250,500,750,1000,1500,2000,3000)
+  --throughput-steps <list> send rates tried in turn (default 50,100,200,300,500,750,1000,1500,2000,3000)
   --step <s>                length of each throughput step (default 5)
   --fan-out-members <n>     group size of the fan-out scenario (default 1000)
   --fan-out-messages <n>    messages sent to it (default 50)
@@ -82,7 +82,7 @@ export function parseOptions(argv: string[], defaultOutput: string): BenchOption
     groupSize,
     rate: positiveInteger("rate", values.rate, 500),
     durationSeconds: positiveInteger("duration", values.duration, 30),
-    throughputSteps: (values["throughput-steps"] ?? "250,500,750,1000,1500,2000,3000")
+    throughputSteps: (values["throughput-steps"] ?? "50,100,200,300,500,750,1000,1500,2000,3000")
       .split(",")
       .map((step) => positiveInteger("throughput-steps", step.trim(), 1)),
     throughputStepSeconds: positiveInteger("step", values.step, 5),

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 
 import type { Database, Transaction } from "@parley/db/client";
 import { conversationMembers, eventCounter, events } from "@parley/db/schema";
@@ -52,6 +52,13 @@ export async function readLatestEventId(db: Executor): Promise<number> {
   return row?.value ?? 0;
 }
 
+const storedEventColumns = {
+  id: events.id,
+  conversationId: events.conversationId,
+  userId: events.userId,
+  payload: events.payload,
+};
+
 function toStoredEvent(row: {
   id: number;
   conversationId: string | null;
@@ -66,24 +73,15 @@ function toStoredEvent(row: {
   };
 }
 
-/** Every event with afterId < id <= upToId (or all after afterId), in id order. */
+/** Every event after `afterId`, in id order. */
 export async function readEventRange(
   db: Executor,
-  range: { afterId: number; upToId?: number; limit: number },
+  range: { afterId: number; limit: number },
 ): Promise<StoredEvent[]> {
   const rows = await db
-    .select({
-      id: events.id,
-      conversationId: events.conversationId,
-      userId: events.userId,
-      payload: events.payload,
-    })
+    .select(storedEventColumns)
     .from(events)
-    .where(
-      range.upToId === undefined
-        ? gt(events.id, range.afterId)
-        : and(gt(events.id, range.afterId), lte(events.id, range.upToId)),
-    )
+    .where(gt(events.id, range.afterId))
     .orderBy(asc(events.id))
     .limit(range.limit);
   return rows.map(toStoredEvent);
@@ -99,12 +97,7 @@ export async function readEventsForUser(
     .from(conversationMembers)
     .where(and(eq(conversationMembers.userId, query.userId), isNull(conversationMembers.leftAt)));
   const rows = await db
-    .select({
-      id: events.id,
-      conversationId: events.conversationId,
-      userId: events.userId,
-      payload: events.payload,
-    })
+    .select(storedEventColumns)
     .from(events)
     .where(
       and(
