@@ -46,7 +46,7 @@ export function renderLatencySvg(results: ScenarioResult[], subtitle: string): s
   const series = results.flatMap((result) => result.curves ?? []).filter((entry) => entry.points.length > 0);
   const width = 900;
   const height = 520;
-  const margin = { left: 70, right: 230, top: 50, bottom: 60 };
+  const margin = { left: 90, right: 230, top: 50, bottom: 60 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
   const allMs = series.flatMap((entry) => entry.points.map((point) => point.ms)).filter((ms) => ms > 0);
