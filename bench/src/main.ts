@@ -40,7 +40,6 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   try {
     for (const id of options.scenarios as ScenarioId[]) {
-      // PGlite lives in one process at a time: the seeder steps aside while a server runs.
       const result = await scenarios[id](context);
       results.push(result);
       process.stdout.write(`${renderTable([result])}\n`);

@@ -49,13 +49,24 @@ async function mapConcurrently<TItem, TResult>(
 }
 
 export function openSeeder(location: DatabaseLocation): Seeder {
-  const handle: DatabaseHandle = createDb(
-    location.kind === "postgres" ? { url: location.url, maxConnections: 8 } : { dataDir: location.dataDir },
-  );
-  const sql: SqlClient = sqlClientOf(handle);
+  // Postgres keeps one pool for the whole run. A PGlite folder belongs to one process at a time,
+  // and a server process writes to it between seedings: open it for each seeding, then close it.
+  const shared: DatabaseHandle | null =
+    location.kind === "postgres" ? createDb({ url: location.url, maxConnections: 8 }) : null;
+  async function withDatabase<TResult>(
+    work: (handle: DatabaseHandle, sql: SqlClient) => Promise<TResult>,
+  ): Promise<TResult> {
+    if (shared) return work(shared, sqlClientOf(shared));
+    const handle = createDb({ dataDir: (location as { dataDir: string }).dataDir });
+    try {
+      return await work(handle, sqlClientOf(handle));
+    } finally {
+      await handle.close();
+    }
+  }
 
   return {
-    users: async (count) => {
+    users: (count) => withDatabase(async (handle, sql) => {
       batch += 1;
       const prefix = `b${Date.now().toString(36)}${batch}_`;
       const rows = await sql.query<{ id: string }>(
@@ -68,8 +79,8 @@ export function openSeeder(location: DatabaseLocation): Seeder {
         const { token } = await createSession(handle.db, { userId: row.id, userAgent: "parley-bench" });
         return { id: row.id, token };
       });
-    },
-    groups: async (users, size) => {
+    }),
+    groups: (users, size) => withDatabase(async (_handle, sql) => {
       const groups: SeededGroup[] = [];
       for (let start = 0; start + size <= users.length; start += size) {
         const members = users.slice(start, start + size);
@@ -88,8 +99,8 @@ export function openSeeder(location: DatabaseLocation): Seeder {
         groups.push({ conversationId: conversation.id, members });
       }
       return groups;
-    },
-    history: async (group, rows) => {
+    }),
+    history: (group, rows) => withDatabase(async (handle, sql) => {
       const sender = group.members[0] as SeededUser;
       const chunk = 1_000_000;
       for (let from = 1; from <= rows; from += chunk) {
@@ -104,7 +115,9 @@ export function openSeeder(location: DatabaseLocation): Seeder {
       }
       await sql.query(`update conversations set last_seq = $2 where id = $1`, [group.conversationId, rows]);
       if (handle.postgres) await sql.query("analyze messages");
+    }),
+    close: async () => {
+      await shared?.close();
     },
-    close: () => handle.close(),
   };
 }
