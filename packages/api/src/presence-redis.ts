@@ -7,7 +7,7 @@ import type { Database } from "@parley/db/client";
 import type { EventFeed } from "./events/feed";
 import { redisRetryDelayMs } from "./events/redis-bus";
 import type { Logger } from "./logger";
-import { friendIdsOf, type Presence } from "./presence";
+import { createConnectionCounter, friendIdsOf, type Presence } from "./presence";
 
 /*
  * Presence shared by every Parley process on one Redis. Each process ("node") keeps its own
@@ -118,7 +118,6 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence & {
   const prefix = `parley:${options.namespace}:presence:`;
   const heartbeatMs = options.heartbeatMs ?? 5_000;
   const nodeTtlMs = options.nodeTtlMs ?? 30_000;
-  const connections = new Map<string, number>();
   /** Per user, the tail of their join/leave work: announcements go out in the order they happened. */
   const chains = new Map<string, Promise<void>>();
 
@@ -169,7 +168,7 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence & {
   }
 
   async function resync(): Promise<void> {
-    await redis.presenceResync(prefix, node, ...connections.keys());
+    await redis.presenceResync(prefix, node, ...connections.users());
   }
 
   let heartbeatRunning = false;
@@ -188,6 +187,19 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence & {
     }
   }
 
+  const connections = createConnectionCounter({
+    onFirst: (userId) =>
+      enqueue(userId, async () => {
+        if (await decide(() => redis.presenceJoin(prefix, node, nodeTtlMs, userId))) await announce(userId, true);
+      }),
+    onLast: (userId) =>
+      enqueue(userId, async () => {
+        // Reconnected meanwhile (a quick page reload): the user never went away.
+        if (connections.has(userId)) return;
+        if (await decide(() => redis.presenceLeave(prefix, node, nodeTtlMs, userId))) await announce(userId, false);
+      }),
+  });
+
   redis.on("ready", () => {
     resync().catch(() => {});
   });
@@ -195,31 +207,7 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence & {
   timer.unref();
 
   return {
-    connect: (userId) => {
-      const count = (connections.get(userId) ?? 0) + 1;
-      connections.set(userId, count);
-      if (count === 1) {
-        enqueue(userId, async () => {
-          if (await decide(() => redis.presenceJoin(prefix, node, nodeTtlMs, userId))) await announce(userId, true);
-        });
-      }
-      let closed = false;
-      return () => {
-        if (closed) return;
-        closed = true;
-        const remaining = (connections.get(userId) ?? 1) - 1;
-        if (remaining > 0) {
-          connections.set(userId, remaining);
-          return;
-        }
-        connections.delete(userId);
-        enqueue(userId, async () => {
-          // Reconnected meanwhile (a quick page reload): the user never went away.
-          if (connections.has(userId)) return;
-          if (await decide(() => redis.presenceLeave(prefix, node, nodeTtlMs, userId))) await announce(userId, false);
-        });
-      };
-    },
+    connect: connections.connect,
     isOnline: async (userIds) => {
       if (userIds.length === 0) return new Set();
       if (redis.status === "ready") {
