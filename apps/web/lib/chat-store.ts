@@ -188,14 +188,10 @@ export class ChatStore {
     this.streamSubscription = null;
   }
 
-  private receive(item: EphemeralEvent | { id: string; data: Exclude<StreamEvent, EphemeralEvent> }): void {
-    let event: StreamEvent;
-    if ("data" in item && "id" in item) {
-      this.lastEventId = item.id;
-      event = item.data;
-    } else {
-      event = item;
-    }
+  /** Every event arrives with the stream position reached, which is where a resume starts. */
+  private receive(item: { id: string; data: StreamEvent }): void {
+    this.lastEventId = item.id;
+    const event = item.data;
     if (event.type === "stream.ready") {
       // A stream that could not resume replays nothing: re-read what is on screen.
       if (!event.resumed && this.streamWasReady) void this.reloadTimelines();

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 interface ReceivedEvent {
-  /** The log position of a durable event; null for ephemeral ones. */
+  /** The stream position the event carries. */
   id: string | null;
   event: StreamEvent;
 }
@@ -157,7 +157,7 @@ it(
 
     // Across conversations too, durable events arrive once each, in log order.
     const durableIds = stream.received
-      .filter((item) => item.id !== null && item.event.type !== "stream.ready")
+      .filter((item) => item.id !== null && !["stream.ready", "typing", "presence"].includes(item.event.type))
       .map((item) => Number(item.id));
     for (let index = 1; index < durableIds.length; index += 1) {
       expect(durableIds[index]).toBeGreaterThan(durableIds[index - 1] as number);
@@ -166,3 +166,37 @@ it(
   },
   240_000,
 );
+
+it("resumes from the last position after a typing notice, missing nothing", async () => {
+  const [dan, eve] = [await server.signUp("dan"), await server.signUp("eve")];
+  await befriend(dan, eve);
+  const chat = await dan.client.api.conversations.openDirect.mutate({ userId: eve.user.id });
+  const stream = receiveEverything(eve.client);
+  await stream.ready;
+  const received = (body: string) =>
+    stream.received.filter((item) => item.event.type === "message.created" && item.event.message.body === body);
+  const waitUntil = async (condition: () => boolean) => {
+    for (let waited = 0; !condition(); waited += 10) {
+      if (waited > 10_000) throw new Error("timed out");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  await dan.client.api.messages.send.mutate({ conversationId: chat.id, clientId: randomUUID(), body: "before" });
+  await waitUntil(() => received("before").length === 1);
+  await dan.client.api.conversations.typing.mutate({ conversationId: chat.id });
+  await waitUntil(() => stream.received.some((item) => item.event.type === "typing"));
+
+  // The last thing Eve's device got is a typing notice: its resume must still start after "before".
+  server.cutConnections();
+  await dan.client.api.messages.send.mutate({ conversationId: chat.id, clientId: randomUUID(), body: "during" });
+  await waitUntil(() => stream.received.filter((item) => item.event.type === "stream.ready").length === 2);
+  await waitUntil(() => received("during").length === 1);
+
+  const [, again] = stream.received.filter((item) => item.event.type === "stream.ready");
+  expect(again?.event).toEqual({ type: "stream.ready", resumed: true });
+  expect(received("before")).toHaveLength(1);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(received("during")).toHaveLength(1);
+  stream.stop();
+});

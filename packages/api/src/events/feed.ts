@@ -18,6 +18,8 @@ interface Subscriber {
   userId: string;
   conversations: Set<string>;
   blocked: Set<string>;
+  /** Audience changes dispatched before the first `setAudience`, replayed on top of it. */
+  changesBeforeAudience: DurableEvent[] | null;
   deliver: (item: FeedItem) => void;
 }
 
@@ -121,7 +123,13 @@ export class EventFeed {
   }
 
   subscribe(userId: string, deliver: (item: FeedItem) => void): FeedSubscription {
-    const subscriber: Subscriber = { userId, conversations: new Set(), blocked: new Set(), deliver };
+    const subscriber: Subscriber = {
+      userId,
+      conversations: new Set(),
+      blocked: new Set(),
+      changesBeforeAudience: [],
+      deliver,
+    };
     addToIndex(this.#byUser, userId, subscriber);
     return {
       setAudience: ({ conversationIds, blockedUserIds }) => {
@@ -129,6 +137,12 @@ export class EventFeed {
         subscriber.conversations = new Set(conversationIds);
         for (const id of subscriber.conversations) addToIndex(this.#byConversation, id, subscriber);
         subscriber.blocked = new Set(blockedUserIds);
+        // The audience was read from the database while the feed kept dispatching: a join, leave
+        // or block that arrived meanwhile may be missing from that read, so apply them again on
+        // top of it. Every later change reaches the subscriber in log order, so the sets converge.
+        const changes = subscriber.changesBeforeAudience ?? [];
+        subscriber.changesBeforeAudience = null;
+        for (const event of changes) this.#applyToAudience(subscriber, event);
       },
       isBlocked: (otherUserId) => subscriber.blocked.has(otherUserId),
       close: () => {
@@ -208,6 +222,15 @@ export class EventFeed {
 
   /** Keeps a subscriber's audience in step with the log, before the next event is dispatched. */
   #applyToAudience(subscriber: Subscriber, event: DurableEvent): void {
+    if (
+      subscriber.changesBeforeAudience &&
+      (event.type === "conversation.joined" ||
+        event.type === "conversation.left" ||
+        event.type === "block.added" ||
+        event.type === "block.removed")
+    ) {
+      subscriber.changesBeforeAudience.push(event);
+    }
     switch (event.type) {
       case "conversation.joined":
         if (!subscriber.conversations.has(event.conversationId)) {

@@ -62,7 +62,7 @@ function endIfRevoked(event: DurableEvent, sessionId: string): void {
  */
 export async function* streamEvents(
   options: StreamEventsOptions,
-): AsyncGenerator<TrackedEnvelope<DurableEvent | StreamReadyEvent> | EphemeralEvent, void, unknown> {
+): AsyncGenerator<TrackedEnvelope<DurableEvent | StreamReadyEvent | EphemeralEvent>, void, unknown> {
   const queue: FeedItem[] = [];
   let wake: (() => void) | null = null;
   let overflowed = false;
@@ -124,7 +124,9 @@ export async function* streamEvents(
         continue;
       }
       if (item.kind === "ephemeral") {
-        yield item.event;
+        // Typing and presence carry the position reached too: the client's resume id is that of
+        // the last event it got, whatever its kind, and it must never fall back or go blank.
+        yield tracked(String(cursor), item.event);
         continue;
       }
       if (item.stored.id <= cursor) continue;
