@@ -24,6 +24,8 @@ export interface CreateContextOptions {
   /** The HTTP response's headers, where procedures set cookies; absent over WebSocket. */
   resHeaders?: Headers;
   ipAddress?: string;
+  /** A WebSocket context lives as long as its connection, so its session is re-checked per call. */
+  transport?: "http" | "websocket";
 }
 
 export type AuthSource = "bearer" | "connection-params" | "cookie";
@@ -71,6 +73,11 @@ export async function createContext(options: CreateContextOptions) {
     authSource: auth ? (found?.source ?? null) : null,
     session: auth?.session ?? null,
     user: auth?.user ?? null,
+    /** Validates the connection's token again (WebSocket only: it may have been revoked since). */
+    recheckSession:
+      options.transport === "websocket" && found
+        ? () => validateSessionToken(options.services.db, found.token, options.services.clock)
+        : null,
   };
 }
 
@@ -123,8 +130,16 @@ const mapErrors = t.middleware(async ({ next }) => {
 export const publicProcedure = t.procedure.use(mapErrors);
 
 /** Signed in; the context's `user` and `session` are non-null from here on. */
-export const protectedProcedure = publicProcedure.use(({ ctx, type, next }) => {
-  if (!ctx.user || !ctx.session) {
+export const protectedProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
+  // Over WebSocket the session was read when the socket opened: a logout, revoke or password
+  // change since then must end its access too.
+  let { user, session } = ctx;
+  if (session && ctx.recheckSession) {
+    const current = await ctx.recheckSession();
+    user = current?.user ?? null;
+    session = current?.session ?? null;
+  }
+  if (!user || !session) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue" });
   }
   // A cookie rides along on cross-site requests; only our own pages may use it to change state.
@@ -135,7 +150,7 @@ export const protectedProcedure = publicProcedure.use(({ ctx, type, next }) => {
   ) {
     throw new TRPCError({ code: "FORBIDDEN", message: "Request origin is not allowed" });
   }
-  return next({ ctx: { ...ctx, user: ctx.user, session: ctx.session } });
+  return next({ ctx: { ...ctx, user, session } });
 });
 
 export type ProtectedContext = Context & {

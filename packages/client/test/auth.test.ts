@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 
 import type { Clock } from "@parley/auth";
 
@@ -270,6 +271,34 @@ describe("sessions", () => {
     await ivan.client.api.users.updateProfile.mutate({ displayName: "Ivan the Second" });
     await laptop.waitFor((event) => event.type === "profile.updated");
     laptop.stop();
+  });
+
+  it("refuses calls on an already open WebSocket once its session is revoked", async () => {
+    const judy = await server.signUp("judy");
+    const phone = await server.signIn(judy);
+    const phoneSession = (await phone.client.api.auth.sessions.query()).find((session) => session.current);
+    if (!phoneSession) throw new Error("no current session");
+
+    // A raw socket, so it stays open between calls the way a long-lived connection does.
+    const socket = new WebSocket(`${server.url.replace("http", "ws")}/api/trpc?connectionParams=1`);
+    type Reply = { id: number; result?: { data: unknown }; error?: { data: { code: string } } };
+    const replies = new Map<number, (reply: Reply) => void>();
+    socket.on("message", (raw) => {
+      const reply = JSON.parse(String(raw)) as Reply;
+      replies.get(reply.id)?.(reply);
+    });
+    await new Promise((resolve) => socket.once("open", resolve));
+    socket.send(JSON.stringify({ method: "connectionParams", data: { token: phone.token } }));
+    const call = (id: number) =>
+      new Promise<Reply>((resolve) => {
+        replies.set(id, resolve);
+        socket.send(JSON.stringify({ id, method: "query", params: { path: "auth.me", input: null } }));
+      });
+
+    expect((await call(1)).result?.data).toEqual(judy.user);
+    await judy.client.api.auth.revokeSession.mutate({ sessionId: phoneSession.id });
+    expect((await call(2)).error?.data.code).toBe("UNAUTHORIZED");
+    socket.close();
   });
 
   it("does not let a user revoke someone else's session", async () => {

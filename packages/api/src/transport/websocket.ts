@@ -99,6 +99,7 @@ export function createWebSocketTransport(services: ParleyServices): WebSocketTra
         services,
         headers: toHeaders(req),
         connectionParams: info.connectionParams,
+        transport: "websocket",
         ipAddress: req.socket.remoteAddress,
       }),
     onError: ({ error, path }) => {
