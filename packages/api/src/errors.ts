@@ -33,6 +33,11 @@ const postgresCodeToTRPC: Record<string, { code: DomainErrorCode; message: strin
   "22001": { code: "BAD_REQUEST", message: conflictsWithStoredData }, // string_data_right_truncation
   // character_not_in_repertoire: Postgres text cannot hold U+0000, which JSON input can carry.
   "22021": { code: "BAD_REQUEST", message: "Text must not contain NUL (U+0000) characters" },
+  // invalid_datetime_format, datetime_field_overflow, numeric_value_out_of_range: a value the
+  // input schema let through but Postgres cannot represent (year 0, a seq beyond int4).
+  "22007": { code: "BAD_REQUEST", message: "A date in the request is not valid" },
+  "22008": { code: "BAD_REQUEST", message: "A date in the request is out of range" },
+  "22003": { code: "BAD_REQUEST", message: "A number in the request is out of range" },
 };
 
 /** The Postgres SQLSTATE of an error from either driver, if it has one. */

@@ -205,6 +205,15 @@ describe("conversations.createGroup", () => {
 });
 
 describe("conversations.list and conversations.get", () => {
+  it("answers a cursor Postgres cannot represent with BAD_REQUEST, not a server error", async () => {
+    const zoe = await server.signUp("zoe");
+    await expect(
+      zoe.client.api.conversations.list.query({
+        after: { lastActivityAt: "0000-01-01T00:00:00Z", id: randomUUID() },
+      }),
+    ).rejects.toMatchObject(badRequest);
+  });
+
   it("lists the newest activity first with last message, members and unread counts", async () => {
     const alice = await server.signUp("alice");
     const bob = await server.signUp("bob");

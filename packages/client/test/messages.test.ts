@@ -328,6 +328,26 @@ describe("messages.history", () => {
   });
 });
 
+describe("reactions of blocked users", () => {
+  it("are left out of the blocker's history and conversation list, and only theirs", async () => {
+    const alice = await server.signUp("alice");
+    const bob = await server.signUp("bob");
+    const carol = await server.signUp("carol");
+    const group = await createGroup(alice, [bob, carol]);
+    const message = await send(carol, group.id, "react to me");
+    await bob.client.api.messages.react.mutate({ messageId: message.id, emoji: "👍" });
+    await carol.client.api.messages.react.mutate({ messageId: message.id, emoji: "👍" });
+    await alice.client.api.friends.block.mutate({ userId: bob.user.id });
+
+    const forAlice = await alice.client.api.messages.history.query({ conversationId: group.id, limit: 10 });
+    expect(forAlice.messages[0]?.reactions).toEqual([{ emoji: "👍", userIds: [carol.user.id] }]);
+    const [summary] = (await alice.client.api.conversations.list.query()).filter((item) => item.id === group.id);
+    expect(summary?.lastMessage?.reactions).toEqual([{ emoji: "👍", userIds: [carol.user.id] }]);
+    const forCarol = await carol.client.api.messages.history.query({ conversationId: group.id, limit: 10 });
+    expect(forCarol.messages[0]?.reactions).toEqual([{ emoji: "👍", userIds: [bob.user.id, carol.user.id] }]);
+  });
+});
+
 describe("blocked users in a group", () => {
   it("never delivers a blocked user's messages live to the blocker", async () => {
     const alice = await server.signUp("alice");

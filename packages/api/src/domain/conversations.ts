@@ -167,7 +167,7 @@ export async function listConversationSummaries(
   const lastMessageIds = rows.flatMap((row) => (row.lastMessage ? [row.lastMessage.id] : []));
   const [members, reactionViews] = await Promise.all([
     loadMembers(db, conversationIds),
-    loadReactions(db, lastMessageIds),
+    loadReactions(db, lastMessageIds, input.userId),
   ]);
   return rows.map((row) => ({
     ...toConversationView(row.conversation, members.get(row.conversation.id) ?? []),

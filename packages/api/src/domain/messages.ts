@@ -34,14 +34,26 @@ export function toMessageView(row: Message, reactionViews: ReactionView[]): Mess
   };
 }
 
-/** Reactions of many messages in one query, grouped per message and emoji in first-use order. */
-export async function loadReactions(db: Executor, messageIds: string[]): Promise<Map<string, ReactionView[]>> {
+/**
+ * Reactions of many messages in one query, grouped per message and emoji in first-use order.
+ * With a viewer, reactions by users the viewer blocked are left out.
+ */
+export async function loadReactions(
+  db: Executor,
+  messageIds: string[],
+  viewerId?: string,
+): Promise<Map<string, ReactionView[]>> {
   const byMessage = new Map<string, ReactionView[]>();
   if (messageIds.length === 0) return byMessage;
   const rows = await db
     .select({ messageId: reactions.messageId, emoji: reactions.emoji, userId: reactions.userId })
     .from(reactions)
-    .where(inArray(reactions.messageId, messageIds))
+    .where(
+      and(
+        inArray(reactions.messageId, messageIds),
+        viewerId ? notInArray(reactions.userId, blockedBy(db, viewerId)) : undefined,
+      ),
+    )
     .orderBy(asc(reactions.createdAt), asc(reactions.userId));
   for (const row of rows) {
     let views = byMessage.get(row.messageId);
@@ -218,6 +230,7 @@ export async function readHistory(
   const reactionViews = await loadReactions(
     db,
     page.filter((row) => row.deletedAt === null).map((row) => row.id),
+    input.userId,
   );
   return {
     messages: page.map((row) => toMessageView(row, reactionViews.get(row.id) ?? [])),
