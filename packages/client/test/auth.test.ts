@@ -208,6 +208,23 @@ describe("login throttling", () => {
     const result = await login(carol.password);
     expect(result.user.id).toBe(carol.user.id);
   });
+
+  it("counts a burst of parallel guesses one at a time", async () => {
+    const dora = await throttledServer.signUp("dora");
+    const guesses = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        throttledServer
+          .anonymous()
+          .api.auth.login.mutate({ username: dora.username, password: `guess-${index}-password` })
+          .catch((error: { data: { code: string } }) => error.data.code),
+      ),
+    );
+    // Only attempts that were actually verified can fail as UNAUTHORIZED; the rest must wait.
+    const verified = guesses.filter((code) => code === "UNAUTHORIZED").length;
+    expect(verified).toBeGreaterThanOrEqual(1);
+    expect(verified).toBeLessThanOrEqual(5);
+    expect(guesses.every((code) => code === "UNAUTHORIZED" || code === "TOO_MANY_REQUESTS")).toBe(true);
+  });
 });
 
 describe("sessions", () => {

@@ -93,6 +93,38 @@ export async function logIn(
   options: { username: string; password: string; device: Device },
 ): Promise<SignedIn> {
   const attempt = { username: options.username.toLowerCase(), ipAddress: options.device.ipAddress };
+  return oneAttemptAtATime(attempt, () => checkLogIn(services, options, attempt));
+}
+
+/**
+ * Password checks in progress in this process, per account and address. A burst of parallel
+ * guesses would otherwise all pass the throttle check before the first failure is counted.
+ */
+const attemptsInProgress = new Set<string>();
+
+async function oneAttemptAtATime<TResult>(
+  attempt: { username: string; ipAddress: string },
+  work: () => Promise<TResult>,
+): Promise<TResult> {
+  const key = `${attempt.username}\u0000${attempt.ipAddress}`;
+  if (attemptsInProgress.has(key)) {
+    throw new DomainError("TOO_MANY_REQUESTS", "Another sign-in for this account is in progress; try again in a moment", {
+      retryAfterSeconds: 1,
+    });
+  }
+  attemptsInProgress.add(key);
+  try {
+    return await work();
+  } finally {
+    attemptsInProgress.delete(key);
+  }
+}
+
+async function checkLogIn(
+  services: AccountServices,
+  options: { username: string; password: string; device: Device },
+  attempt: { username: string; ipAddress: string },
+): Promise<SignedIn> {
   const allowance = await checkLoginAllowed(services.db, attempt, services.clock);
   if (!allowance.allowed) throw throttled(allowance.retryAfterSeconds);
 
@@ -164,13 +196,15 @@ export async function changePassword(
   if (!row) throw new DomainError("UNAUTHORIZED", "Sign in to continue");
 
   const attempt = { username: row.username.toLowerCase(), ipAddress: options.ipAddress };
-  const allowance = await checkLoginAllowed(services.db, attempt, services.clock);
-  if (!allowance.allowed) throw throttled(allowance.retryAfterSeconds);
-  if (!(await verifyPassword(row.passwordHash, options.currentPassword))) {
-    await recordLoginFailure(services.db, attempt, services.clock);
-    throw new DomainError("BAD_REQUEST", "Current password is wrong");
-  }
-  await recordLoginSuccess(services.db, attempt, services.clock);
+  await oneAttemptAtATime(attempt, async () => {
+    const allowance = await checkLoginAllowed(services.db, attempt, services.clock);
+    if (!allowance.allowed) throw throttled(allowance.retryAfterSeconds);
+    if (!(await verifyPassword(row.passwordHash, options.currentPassword))) {
+      await recordLoginFailure(services.db, attempt, services.clock);
+      throw new DomainError("BAD_REQUEST", "Current password is wrong");
+    }
+    await recordLoginSuccess(services.db, attempt, services.clock);
+  });
 
   const problem = checkPasswordPolicy(options.newPassword, { username: row.username });
   if (problem) throw new DomainError("BAD_REQUEST", problem);
