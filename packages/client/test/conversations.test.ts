@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { ConversationView, StreamEvent } from "../src/index";
-import { befriend, listen, startTestServer, type TestServer, type TestUser } from "./harness";
+import { befriend, createGroup, listen, startTestServer, type TestServer, type TestUser } from "./harness";
 
 let server: TestServer;
 
@@ -18,15 +18,6 @@ afterAll(async () => {
 const forbidden = { data: { code: "FORBIDDEN" } };
 const badRequest = { data: { code: "BAD_REQUEST" } };
 const notFound = { data: { code: "NOT_FOUND" } };
-
-/** A group owned by `owner` with `members`, each befriended with the owner first. */
-async function createGroup(owner: TestUser, members: TestUser[], title = "Team"): Promise<ConversationView> {
-  for (const member of members) await befriend(owner, member);
-  return owner.client.api.conversations.createGroup.mutate({
-    title,
-    memberIds: members.map((member) => member.user.id),
-  });
-}
 
 function send(user: TestUser, conversationId: string, body: string) {
   return user.client.api.messages.send.mutate({ conversationId, clientId: randomUUID(), body });

@@ -17,7 +17,7 @@ import type { Clock } from "@parley/auth";
 import { createDb, type DatabaseHandle } from "@parley/db/client";
 import { migrate } from "@parley/db/migrate";
 
-import { createParleyClient, type ParleyClient, type PublicUser } from "../src/index";
+import { createParleyClient, type ConversationView, type ParleyClient, type PublicUser } from "../src/index";
 
 export interface TestDatabase {
   handle: DatabaseHandle;
@@ -229,4 +229,13 @@ export async function listen(client: ParleyClient): Promise<EventRecorder> {
   const recorder = recordEvents(client);
   await recorder.waitFor((event) => event.type === "stream.ready");
   return recorder;
+}
+
+/** A group owned by `owner` with `members`, each befriended with the owner first. */
+export async function createGroup(owner: TestUser, members: TestUser[], title = "Team"): Promise<ConversationView> {
+  for (const member of members) await befriend(owner, member);
+  return owner.client.api.conversations.createGroup.mutate({
+    title,
+    memberIds: members.map((member) => member.user.id),
+  });
 }

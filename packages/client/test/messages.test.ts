@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { ConversationView, MessageView } from "../src/index";
-import { befriend, listen, startTestServer, type TestServer, type TestUser } from "./harness";
+import { befriend, createGroup, listen, startTestServer, type TestServer, type TestUser } from "./harness";
 
 let server: TestServer;
 
@@ -17,14 +17,6 @@ afterAll(async () => {
 
 const forbidden = { data: { code: "FORBIDDEN" } };
 const badRequest = { data: { code: "BAD_REQUEST" } };
-
-async function createGroup(owner: TestUser, members: TestUser[]): Promise<ConversationView> {
-  for (const member of members) await befriend(owner, member);
-  return owner.client.api.conversations.createGroup.mutate({
-    title: "Group",
-    memberIds: members.map((member) => member.user.id),
-  });
-}
 
 async function openDirect(a: TestUser, b: TestUser): Promise<ConversationView> {
   await befriend(a, b);
