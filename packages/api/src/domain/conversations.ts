@@ -6,7 +6,9 @@ import { DomainError } from "../errors";
 import { transactionWithEvents, type EmitEvent } from "../events/transaction";
 import type { ParleyServices } from "../services";
 import {
+  currentMemberRow,
   directKeyOf,
+  memberRow,
   notAMemberMessage,
   requireAddableToGroup,
   requireDirectContact,
@@ -351,11 +353,7 @@ async function requireCurrentMember(
     .select({ role: conversationMembers.role })
     .from(conversationMembers)
     .where(
-      and(
-        eq(conversationMembers.conversationId, query.conversationId),
-        eq(conversationMembers.userId, query.userId),
-        isNull(conversationMembers.leftAt),
-      ),
+      currentMemberRow(query.conversationId, query.userId),
     );
   if (!row) throw new DomainError("NOT_FOUND", "That user is not a member of this conversation");
   return row;
@@ -366,7 +364,7 @@ async function markLeft(db: Executor, query: { conversationId: string; userId: s
     .update(conversationMembers)
     .set({ leftAt: sql`now()`, role: "member" })
     .where(
-      and(eq(conversationMembers.conversationId, query.conversationId), eq(conversationMembers.userId, query.userId)),
+      memberRow(query.conversationId, query.userId),
     );
 }
 
@@ -434,10 +432,7 @@ export async function leaveGroup(
           .update(conversationMembers)
           .set({ role: "owner" })
           .where(
-            and(
-              eq(conversationMembers.conversationId, input.conversationId),
-              eq(conversationMembers.userId, successor.userId),
-            ),
+            memberRow(input.conversationId, successor.userId),
           );
       }
     }
@@ -462,10 +457,7 @@ export async function setMemberRole(
       .update(conversationMembers)
       .set({ role: input.role })
       .where(
-        and(
-          eq(conversationMembers.conversationId, input.conversationId),
-          eq(conversationMembers.userId, input.memberId),
-        ),
+        memberRow(input.conversationId, input.memberId),
       );
     const view = await loadConversationView(tx, input.conversationId);
     emitUpdate(emit, view, { change: "role_changed", actorId: input.userId, userIds: [input.memberId] });

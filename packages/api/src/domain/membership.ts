@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, or } from "drizzle-orm";
+import { and, eq, inArray, isNull, or, type SQL } from "drizzle-orm";
 
 import type { Database, Transaction } from "@parley/db/client";
 import { blocks, conversationMembers, conversations, friendships } from "@parley/db/schema";
@@ -19,6 +19,16 @@ export interface Membership {
 
 /** One message for a conversation that does not exist and one the caller is not in: ids leak nothing. */
 export const notAMemberMessage = "You are not a member of this conversation";
+
+/** One user's membership row in one conversation, whether or not they have left. */
+export function memberRow(conversationId: string, userId: string): SQL {
+  return and(eq(conversationMembers.conversationId, conversationId), eq(conversationMembers.userId, userId)) as SQL;
+}
+
+/** The same row while the user is still a member. */
+export function currentMemberRow(conversationId: string, userId: string): SQL {
+  return and(memberRow(conversationId, userId), isNull(conversationMembers.leftAt)) as SQL;
+}
 
 /**
  * The caller's current membership, or FORBIDDEN. With `lock` (inside a transaction) the
@@ -48,11 +58,7 @@ export async function requireMembership(
     .from(conversationMembers)
     .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
     .where(
-      and(
-        eq(conversationMembers.conversationId, query.conversationId),
-        eq(conversationMembers.userId, query.userId),
-        isNull(conversationMembers.leftAt),
-      ),
+      currentMemberRow(query.conversationId, query.userId),
     );
   if (!row) throw new DomainError("FORBIDDEN", notAMemberMessage);
   return row;

@@ -6,7 +6,9 @@ import { DomainError } from "../errors";
 import { transactionWithEvents } from "../events/transaction";
 import type { ParleyServices } from "../services";
 import {
+  currentMemberRow,
   directPeerOf,
+  memberRow,
   notAMemberMessage,
   requireDirectContact,
   requireMembership,
@@ -154,11 +156,7 @@ export async function sendMessage(services: MessageServices, input: SendMessageI
           .select({ userId: conversationMembers.userId })
           .from(conversationMembers)
           .where(
-            and(
-              eq(conversationMembers.conversationId, input.conversationId),
-              eq(conversationMembers.userId, input.userId),
-              isNull(conversationMembers.leftAt),
-            ),
+            currentMemberRow(input.conversationId, input.userId),
           ),
         tx
           .insert(messages)
@@ -176,10 +174,7 @@ export async function sendMessage(services: MessageServices, input: SendMessageI
           .update(conversationMembers)
           .set({ lastReadSeq: sql`greatest(${conversationMembers.lastReadSeq}, ${bumped.lastSeq})` })
           .where(
-            and(
-              eq(conversationMembers.conversationId, input.conversationId),
-              eq(conversationMembers.userId, input.userId),
-            ),
+            memberRow(input.conversationId, input.userId),
           ),
       ]);
       // Either way the transaction rolls back, taking the insert and the read position with it.
@@ -392,12 +387,7 @@ export async function markRead(
       .update(conversationMembers)
       .set({ lastReadSeq: target })
       .where(
-        and(
-          eq(conversationMembers.conversationId, input.conversationId),
-          eq(conversationMembers.userId, input.userId),
-          isNull(conversationMembers.leftAt),
-          sql`${conversationMembers.lastReadSeq} < ${target}`,
-        ),
+        and(currentMemberRow(input.conversationId, input.userId), sql`${conversationMembers.lastReadSeq} < ${target}`),
       )
       .returning({ lastReadSeq: conversationMembers.lastReadSeq });
     if (!moved) {
