@@ -34,6 +34,9 @@ export type {
   SessionValidation,
 } from "./session";
 
+export { createSessionCache, sessionCacheMaxAgeSeconds } from "./session-cache";
+export type { SessionCache, SessionCacheOptions } from "./session-cache";
+
 export {
   accountAddressFreeFailures,
   addressFreeFailures,
