@@ -12,6 +12,7 @@ import type {
   ParleyClient,
   StreamEvent,
 } from "@parley/client";
+import { conversationPageMaxConversations, historyPageDefaultMessages } from "@parley/db/limits";
 
 import { describeProblem, isNetworkProblem } from "./api-errors";
 import { newClientId } from "./browser-client";
@@ -34,8 +35,6 @@ import { clearOutbox, loadOutbox, saveOutbox } from "./outbox-storage";
 
 /** How often `conversations.typing` may be called per conversation while typing. */
 export const typingAnnounceIntervalMs = 2_000;
-const historyPageSize = 50;
-const conversationPageSize = 100;
 const noticeLifetimeMs = 5_000;
 const outboxRetryDelayMs = 3_000;
 
@@ -239,10 +238,10 @@ export class ChatStore {
       const all: ConversationSummary[] = [];
       let after: { lastActivityAt: string; id: string } | undefined;
       for (;;) {
-        const page = await this.client.api.conversations.list.query({ limit: conversationPageSize, after });
+        const page = await this.client.api.conversations.list.query({ limit: conversationPageMaxConversations, after });
         all.push(...page);
         const last = page.at(-1);
-        if (page.length < conversationPageSize || !last) break;
+        if (page.length < conversationPageMaxConversations || !last) break;
         after = { lastActivityAt: last.lastActivityAt, id: last.id };
       }
       this.update((state) => mergeConversationList(state, all));
@@ -318,7 +317,7 @@ export class ChatStore {
       timelines: { ...state.timelines, [conversationId]: { messages: [], hasOlder: false, loadingOlder: false, loaded: false } },
     }));
     try {
-      const page = await this.client.api.messages.history.query({ conversationId, limit: historyPageSize });
+      const page = await this.client.api.messages.history.query({ conversationId, limit: historyPageDefaultMessages });
       this.update((state) => {
         const timeline = state.timelines[conversationId];
         if (!timeline) return state;
@@ -348,7 +347,7 @@ export class ChatStore {
     const loaded = Object.entries(this.state.timelines).filter(([, timeline]) => timeline.loaded);
     for (const [conversationId] of loaded) {
       try {
-        const page = await this.client.api.messages.history.query({ conversationId, limit: historyPageSize });
+        const page = await this.client.api.messages.history.query({ conversationId, limit: historyPageDefaultMessages });
         this.update((state) => {
           const timeline = state.timelines[conversationId];
           if (!timeline) return state;
@@ -380,7 +379,7 @@ export class ChatStore {
       const page = await this.client.api.messages.history.query({
         conversationId,
         beforeSeq: oldest.seq,
-        limit: historyPageSize,
+        limit: historyPageDefaultMessages,
       });
       this.update((state) => {
         const current = state.timelines[conversationId];

@@ -4,6 +4,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Database } from "./client";
+import { usernamePattern } from "./limits";
 import {
   attachments,
   blocks,
@@ -17,7 +18,6 @@ import {
   reactions,
   sessions,
   users,
-  usernamePattern,
 } from "./schema/index";
 import type { Conversation, Message, User } from "./schema/index";
 import type { TestDatabase } from "./testing";

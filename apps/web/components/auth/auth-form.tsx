@@ -1,5 +1,6 @@
 "use client";
 
+import { usernameMaxCharacters, usernameMinCharacters, usernamePattern } from "@parley/db/limits";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useState, type FormEvent } from "react";
@@ -18,13 +19,11 @@ interface FieldErrors {
   password?: string;
 }
 
-const usernamePattern = /^[A-Za-z0-9_.-]{3,32}$/;
-
 function checkLocally(mode: Mode, values: { username: string; password: string }): FieldErrors {
   const errors: FieldErrors = {};
   if (!values.username.trim()) errors.username = "Enter your username";
   else if (mode === "register" && !usernamePattern.test(values.username)) {
-    errors.username = "Use 3 to 32 letters, digits, _ . or -";
+    errors.username = `Use ${usernameMinCharacters} to ${usernameMaxCharacters} letters, digits, _ . or -`;
   }
   if (!values.password) errors.password = "Enter your password";
   else if (mode === "register" && Array.from(values.password).length < 8) {
@@ -152,7 +151,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
             value={username}
             onChange={(event) => setUsername(event.target.value)}
             error={fieldErrors.username}
-            hint={mode === "register" ? "3–32 letters, digits, _ . or -" : undefined}
+            hint={mode === "register" ? `${usernameMinCharacters}–${usernameMaxCharacters} letters, digits, _ . or -` : undefined}
             autoFocus
           />
           {mode === "register" && (

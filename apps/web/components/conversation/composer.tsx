@@ -1,14 +1,13 @@
 "use client";
 
 import type { ConversationSummary, MessageView } from "@parley/client";
+import { messageBodyMaxCharacters } from "@parley/db/limits";
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 
 import { useChatStore, useMe } from "../../lib/chat-context";
 import { conversationTitle, nameOf } from "../../lib/people";
 import { IconButton } from "../ui/button";
 import { CheckIcon, CloseIcon, EditIcon, ReplyIcon, SendIcon } from "../ui/icons";
-
-const maxBodyCharacters = 4_000;
 
 export function Composer({
   conversation,
@@ -49,7 +48,7 @@ export function Composer({
   }, [replyTo]);
 
   const trimmed = text.trim();
-  const tooLong = Array.from(trimmed).length > maxBodyCharacters;
+  const tooLong = Array.from(trimmed).length > messageBodyMaxCharacters;
 
   function cancelEdit() {
     setText(draftBeforeEdit);
@@ -142,7 +141,7 @@ export function Composer({
         </div>
         {tooLong && (
           <p className="mt-1 text-sm text-rose-600" role="alert">
-            A message can be at most {maxBodyCharacters.toLocaleString()} characters.
+            A message can be at most {messageBodyMaxCharacters.toLocaleString()} characters.
           </p>
         )}
       </div>

@@ -1,6 +1,7 @@
 "use client";
 
 import type { ConversationMemberView, ConversationSummary, MemberRole } from "@parley/client";
+import { groupTitleMaxCharacters } from "@parley/db/limits";
 import { useRouter } from "next/navigation";
 import { useMemo, useState, type FormEvent } from "react";
 
@@ -91,7 +92,13 @@ function GroupDetails({ conversation }: { conversation: ConversationSummary }) {
         <Avatar id={conversation.id} name={conversation.title ?? "Group"} size="xl" />
         {renaming ? (
           <form onSubmit={rename} className="mt-2 flex w-full flex-col gap-2" aria-label="Rename group">
-            <TextField label="Group name" value={title} maxLength={100} onChange={(event) => setTitle(event.target.value)} autoFocus />
+            <TextField
+              label="Group name"
+              value={title}
+              maxLength={groupTitleMaxCharacters}
+              onChange={(event) => setTitle(event.target.value)}
+              autoFocus
+            />
             <div className="flex justify-center gap-2">
               <Button variant="ghost" size="sm" onClick={() => setRenaming(false)}>
                 Cancel

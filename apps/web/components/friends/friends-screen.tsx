@@ -1,6 +1,7 @@
 "use client";
 
 import type { PublicUser } from "@parley/client";
+import { userSearchDefaultResults } from "@parley/db/limits";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, type ReactNode } from "react";
 
@@ -66,7 +67,7 @@ export function FriendsScreen() {
     let current = true;
     const timer = setTimeout(() => {
       store.client.api.users.search
-        .query({ query: text, limit: 20 })
+        .query({ query: text, limit: userSearchDefaultResults })
         .then((found) => {
           if (!current) return;
           setResults(found);

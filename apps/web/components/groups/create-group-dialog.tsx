@@ -1,5 +1,6 @@
 "use client";
 
+import { groupTitleMaxCharacters } from "@parley/db/limits";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 
@@ -46,7 +47,7 @@ export function CreateGroupDialog({ open, onClose }: { open: boolean; onClose: (
         <TextField
           label="Group name"
           value={title}
-          maxLength={100}
+          maxLength={groupTitleMaxCharacters}
           onChange={(event) => setTitle(event.target.value)}
           error={error}
           autoFocus

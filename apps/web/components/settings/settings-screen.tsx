@@ -1,5 +1,6 @@
 "use client";
 
+import { displayNameMaxCharacters } from "@parley/db/limits";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
 
@@ -80,7 +81,7 @@ function ProfileForm() {
       <TextField
         label="Display name"
         value={displayName}
-        maxLength={64}
+        maxLength={displayNameMaxCharacters}
         onChange={(event) => {
           setDisplayName(event.target.value);
           setSaved(false);

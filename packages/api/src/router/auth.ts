@@ -2,7 +2,12 @@ import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
 import { sessionAbsoluteLifetimeSeconds } from "@parley/auth";
-import { usernamePattern } from "@parley/db/schema";
+import {
+  usernameLookupMaxCharacters,
+  usernameMaxCharacters,
+  usernameMinCharacters,
+  usernamePattern,
+} from "@parley/db/limits";
 
 import {
   changePassword,
@@ -27,7 +32,10 @@ const maxUserAgentLength = 512;
 
 const usernameInput = z
   .string()
-  .regex(usernamePattern, "Username must be 3 to 32 characters: letters, digits, _ . or -");
+  .regex(
+    usernamePattern,
+    `Username must be ${usernameMinCharacters} to ${usernameMaxCharacters} characters: letters, digits, _ . or -`,
+  );
 
 function passwordInput(label: string) {
   return z
@@ -83,7 +91,7 @@ export const authRouter = {
     .input(
       z.object({
         // Not held to the username pattern: a malformed name is just another unknown user.
-        username: z.string().min(1, "Username is required").max(64, "Username is too long"),
+        username: z.string().min(1, "Username is required").max(usernameLookupMaxCharacters, "Username is too long"),
         password: passwordInput("Password"),
       }),
     )

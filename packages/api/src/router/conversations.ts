@@ -2,6 +2,13 @@ import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
 import {
+  conversationPageDefaultConversations,
+  conversationPageMaxConversations,
+  groupMembersMaxPerCall,
+  groupTitleMaxCharacters,
+} from "@parley/db/limits";
+
+import {
   addGroupMembers,
   announceTyping,
   createGroupConversation,
@@ -15,13 +22,11 @@ import {
 } from "../domain/conversations";
 import { protectedProcedure } from "../trpc";
 
-const maxGroupMembersPerCall = 256;
-
 const groupTitle = z
   .string()
   .trim()
   .min(1, "A group title cannot be empty")
-  .max(100, "A group title can be at most 100 characters")
+  .max(groupTitleMaxCharacters, `A group title can be at most ${groupTitleMaxCharacters} characters`)
   .refine((title) => !title.includes("\u0000"), "A group title must not contain NUL (U+0000) characters");
 
 const byConversation = z.object({ conversationId: z.uuid() });
@@ -32,13 +37,13 @@ export const conversationsRouter = {
     .input(
       z
         .object({
-          limit: z.number().int().min(1).max(100).optional(),
+          limit: z.number().int().min(1).max(conversationPageMaxConversations).optional(),
           after: z.object({ lastActivityAt: z.iso.datetime(), id: z.uuid() }).optional(),
         })
         .optional(),
     )
     .query(({ ctx, input }) =>
-      listConversationSummaries(ctx.services, { userId: ctx.user.id, limit: input?.limit ?? 50, after: input?.after }),
+      listConversationSummaries(ctx.services, { userId: ctx.user.id, limit: input?.limit ?? conversationPageDefaultConversations, after: input?.after }),
     ),
 
   /** FORBIDDEN both when it does not exist and when the caller is not a member. */
@@ -57,7 +62,7 @@ export const conversationsRouter = {
     .input(
       z.object({
         title: groupTitle,
-        memberIds: z.array(z.uuid()).max(maxGroupMembersPerCall).default([]),
+        memberIds: z.array(z.uuid()).max(groupMembersMaxPerCall).default([]),
       }),
     )
     .mutation(({ ctx, input }) => createGroupConversation(ctx.services, { userId: ctx.user.id, ...input })),
@@ -67,7 +72,7 @@ export const conversationsRouter = {
     .mutation(({ ctx, input }) => renameGroup(ctx.services, { userId: ctx.user.id, ...input })),
 
   addMembers: protectedProcedure
-    .input(byConversation.extend({ userIds: z.array(z.uuid()).min(1).max(maxGroupMembersPerCall) }))
+    .input(byConversation.extend({ userIds: z.array(z.uuid()).min(1).max(groupMembersMaxPerCall) }))
     .mutation(({ ctx, input }) => addGroupMembers(ctx.services, { userId: ctx.user.id, ...input })),
 
   removeMember: protectedProcedure

@@ -1,14 +1,16 @@
 import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
+import { eventIdMaxCharacters } from "@parley/db/limits";
+
 import { toTRPCError } from "../errors";
-import { streamEvents } from "../events/stream";
+import { streamEvents } from "../realtime/stream";
 import { protectedProcedure } from "../trpc";
 
 export const eventsRouter = {
   /** The one subscription: everything addressed to the user, resumable from `lastEventId`. */
   stream: protectedProcedure
-    .input(z.object({ lastEventId: z.string().max(32).nullish() }).optional())
+    .input(z.object({ lastEventId: z.string().max(eventIdMaxCharacters).nullish() }).optional())
     .subscription(async function* ({ ctx, input, signal }) {
       try {
         yield* streamEvents({

@@ -1,6 +1,8 @@
 import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
+import { usernameLookupMaxCharacters } from "@parley/db/limits";
+
 import {
   acceptFriendRequest,
   blockUser,
@@ -24,7 +26,15 @@ export const friendsRouter = {
 
   /** Asks by username; if they had already asked you, you become friends at once. */
   request: protectedProcedure
-    .input(z.object({ username: z.string().trim().min(1, "Username is required").max(64, "No user with that username") }))
+    .input(
+      z.object({
+        username: z
+          .string()
+          .trim()
+          .min(1, "Username is required")
+          .max(usernameLookupMaxCharacters, "No user with that username"),
+      }),
+    )
     .mutation(({ ctx, input }) =>
       sendFriendRequest(ctx.services, { userId: ctx.user.id, username: input.username }),
     ),

@@ -2,6 +2,13 @@ import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
 import {
+  historyPageDefaultMessages,
+  historyPageMaxMessages,
+  messageBodyMaxCharacters,
+  reactionEmojiMaxCharacters,
+} from "@parley/db/limits";
+
+import {
   addReaction,
   deleteMessage,
   editMessage,
@@ -12,16 +19,15 @@ import {
 } from "../domain/messages";
 import { protectedProcedure } from "../trpc";
 
-const maxBodyCharacters = 4_000;
 const maxSeq = 2_147_483_647;
 
 /** Counted in code points, as Postgres's char_length counts them. */
 const messageBody = z
   .string()
-  .max(maxBodyCharacters * 4, `A message can be at most ${maxBodyCharacters} characters`)
+  .max(messageBodyMaxCharacters * 4, `A message can be at most ${messageBodyMaxCharacters} characters`)
   .trim()
   .min(1, "A message cannot be empty")
-  .refine((body) => [...body].length <= maxBodyCharacters, `A message can be at most ${maxBodyCharacters} characters`)
+  .refine((body) => [...body].length <= messageBodyMaxCharacters, `A message can be at most ${messageBodyMaxCharacters} characters`)
   .refine((body) => !body.includes("\u0000"), "A message must not contain NUL (U+0000) characters");
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
@@ -31,7 +37,7 @@ const emojiCharacter = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/
 const emoji = z
   .string()
   .min(1)
-  .max(32, "An emoji can be at most 32 characters")
+  .max(reactionEmojiMaxCharacters, `An emoji can be at most ${reactionEmojiMaxCharacters} characters`)
   .refine((value) => {
     const segments = graphemes.segment(value)[Symbol.iterator]();
     const first = segments.next();
@@ -62,7 +68,7 @@ export const messagesRouter = {
       z.object({
         conversationId: z.uuid(),
         beforeSeq: z.number().int().min(1).max(maxSeq).optional(),
-        limit: z.number().int().min(1).max(100).default(50),
+        limit: z.number().int().min(1).max(historyPageMaxMessages).default(historyPageDefaultMessages),
       }),
     )
     .query(({ ctx, input }) => readHistory(ctx.services, { userId: ctx.user.id, ...input })),

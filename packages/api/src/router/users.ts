@@ -1,6 +1,8 @@
 import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
+import { userSearchDefaultResults, userSearchMaxResults, userSearchQueryMaxCharacters } from "@parley/db/limits";
+
 import { displayNameInput, getVisibleUser, searchUsers, updateProfile } from "../domain/users";
 import { protectedProcedure } from "../trpc";
 
@@ -9,8 +11,17 @@ export const usersRouter = {
   search: protectedProcedure
     .input(
       z.object({
-        query: z.string().trim().min(1, "Enter something to search for").max(64, "Search text is too long"),
-        limit: z.number().int().min(1, "limit must be at least 1").max(50, "limit must be at most 50").default(20),
+        query: z
+          .string()
+          .trim()
+          .min(1, "Enter something to search for")
+          .max(userSearchQueryMaxCharacters, "Search text is too long"),
+        limit: z
+          .number()
+          .int()
+          .min(1, "limit must be at least 1")
+          .max(userSearchMaxResults, `limit must be at most ${userSearchMaxResults}`)
+          .default(userSearchDefaultResults),
       }),
     )
     .query(({ ctx, input }) =>

@@ -12,6 +12,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
+import { groupTitleMaxCharacters } from "../limits";
 import { users } from "./users";
 
 export const conversationKind = pgEnum("conversation_kind", ["direct", "group"]);
@@ -44,7 +45,7 @@ export const conversations = pgTable(
     // `title is not null` matters: char_length(null) is null, which a check lets through.
     check(
       "conversations_group_title",
-      sql`${table.kind} = 'direct' or (${table.title} is not null and char_length(${table.title}) between 1 and 100)`,
+      sql`${table.kind} = 'direct' or (${table.title} is not null and char_length(${table.title}) between 1 and ${sql.raw(String(groupTitleMaxCharacters))})`,
     ),
     check("conversations_last_seq_nonnegative", sql`${table.lastSeq} >= 0`),
   ],

@@ -13,6 +13,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
+import { messageBodyMaxCharacters, reactionEmojiMaxCharacters } from "../limits";
 import { conversations } from "./conversations";
 import { users } from "./users";
 
@@ -66,7 +67,7 @@ export const messages = pgTable(
       "messages_body_present",
       sql`${table.deletedAt} is not null or ${table.body} is not null`,
     ),
-    check("messages_body_length", sql`char_length(${table.body}) <= 4000`),
+    check("messages_body_length", sql`char_length(${table.body}) <= ${sql.raw(String(messageBodyMaxCharacters))}`),
   ],
 );
 
@@ -110,7 +111,10 @@ export const reactions = pgTable(
   },
   (table) => [
     primaryKey({ name: "reactions_pkey", columns: [table.messageId, table.userId, table.emoji] }),
-    check("reactions_emoji_length", sql`char_length(${table.emoji}) between 1 and 32`),
+    check(
+      "reactions_emoji_length",
+      sql`char_length(${table.emoji}) between 1 and ${sql.raw(String(reactionEmojiMaxCharacters))}`,
+    ),
   ],
 );
 

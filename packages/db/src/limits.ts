@@ -1,0 +1,40 @@
+/**
+ * Every size limit Parley enforces, written once: the database checks, the API's zod inputs and
+ * the web app's forms all read them from here. Pure constants with no imports, so the browser
+ * bundle can take this module without pulling in a database driver.
+ *
+ * Text lengths count code points, as Postgres's `char_length` does, unless a name says otherwise.
+ */
+
+/** A message body, after trimming. */
+export const messageBodyMaxCharacters = 4_000;
+
+export const groupTitleMaxCharacters = 100;
+
+export const usernameMinCharacters = 3;
+export const usernameMaxCharacters = 32;
+/** Letters, digits, `_`, `.` and `-`; the database's check uses the same pattern. */
+export const usernamePattern = new RegExp(`^[A-Za-z0-9_.-]{${usernameMinCharacters},${usernameMaxCharacters}}$`);
+/** Sign-in and friend requests take any text up to this long: a malformed name is just unknown. */
+export const usernameLookupMaxCharacters = 64;
+
+export const displayNameMaxCharacters = 64;
+
+/** A reaction is one emoji as people see it; ZWJ families and flags take several code points. */
+export const reactionEmojiMaxCharacters = 32;
+
+export const historyPageMaxMessages = 100;
+export const historyPageDefaultMessages = 50;
+
+export const conversationPageMaxConversations = 100;
+export const conversationPageDefaultConversations = 50;
+
+export const userSearchQueryMaxCharacters = 64;
+export const userSearchMaxResults = 50;
+export const userSearchDefaultResults = 20;
+
+/** Members added to a group by one `createGroup` or `addMembers` call. */
+export const groupMembersMaxPerCall = 256;
+
+/** Stream positions are decimal event ids; anything longer cannot be one. */
+export const eventIdMaxCharacters = 32;
