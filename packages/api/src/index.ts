@@ -1,6 +1,7 @@
 export { appRouter, type AppRouter } from "./root";
 export { createContext, createCallerFactory, sessionCookieName, type Context } from "./trpc";
-export { startServices, type ParleyConfig, type ParleyServices, type StartServicesOptions } from "./services";
+export type { ParleyConfig, ParleyServices } from "./services";
+export { startServices, type StartServicesOptions } from "./start-services";
 export { createFetchHandler, clientAddressHeader, trpcEndpoint } from "./transport/http";
 export { createNodeRequestListener } from "./transport/node";
 export { createWebSocketTransport, type WebSocketTransport } from "./transport/websocket";

@@ -15,7 +15,7 @@ import { createDb } from "@parley/db/client";
 import { migrate } from "@parley/db/migrate";
 
 import type { Logger } from "./logger";
-import { startServices } from "./services";
+import { startServices } from "./start-services";
 import { createNodeRequestListener } from "./transport/node";
 import { createWebSocketTransport } from "./transport/websocket";
 

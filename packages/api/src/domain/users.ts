@@ -5,7 +5,7 @@ import type { Database, Transaction } from "@parley/db/client";
 import { blocks, users } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
-import { friendIdsOf } from "../presence";
+import { friendIdsOf } from "../realtime/presence";
 import { transactionWithEvents } from "../events/transaction";
 import type { ParleyServices } from "../services";
 import { toPublicUser, type PublicUser } from "./views";

@@ -1,7 +1,7 @@
 import type { Database, Transaction } from "@parley/db/client";
 
+import type { EventFeed } from "../realtime/feed";
 import { appendEvents } from "./log";
-import type { EventFeed } from "./feed";
 import type { DurableEvent, EventAudience, PendingEvent } from "./types";
 
 export type EmitEvent = (audience: EventAudience, event: DurableEvent) => void;

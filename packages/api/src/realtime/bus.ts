@@ -1,4 +1,4 @@
-import type { EphemeralEnvelope, StoredEvent } from "./types";
+import type { EphemeralEnvelope, StoredEvent } from "../events/types";
 
 export interface EventBusHandlers {
   onEvents: (events: StoredEvent[]) => void;

@@ -1,14 +1,14 @@
 import type { Database } from "@parley/db/client";
 
-import type { Logger } from "../logger";
-import type { EventBus } from "./bus";
-import { readEventRange, readLatestEventId } from "./log";
+import { readEventRange, readLatestEventId } from "../events/log";
 import type {
   DurableEvent,
   EphemeralEnvelope,
   EphemeralEvent,
   StoredEvent,
-} from "./types";
+} from "../events/types";
+import type { Logger } from "../logger";
+import type { EventBus } from "./bus";
 
 export type FeedItem =
   | { kind: "durable"; stored: StoredEvent }

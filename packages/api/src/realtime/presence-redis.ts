@@ -4,9 +4,9 @@ import { Redis } from "ioredis";
 
 import type { Database } from "@parley/db/client";
 
-import type { EventFeed } from "./events/feed";
-import { redisRetryDelayMs } from "./events/redis-bus";
-import type { Logger } from "./logger";
+import type { Logger } from "../logger";
+import type { EventFeed } from "./feed";
+import { redisRetryDelayMs } from "./redis-bus";
 import { createConnectionCounter, friendIdsOf, type Presence } from "./presence";
 
 /*

@@ -3,7 +3,7 @@ import { and, eq, or } from "drizzle-orm";
 import type { Database, Transaction } from "@parley/db/client";
 import { friendships } from "@parley/db/schema";
 
-import type { EventFeed } from "./events/feed";
+import type { EventFeed } from "./feed";
 
 /** Accepted friends of a user: the people who see their presence. */
 export async function friendIdsOf(db: Database | Transaction, userId: string): Promise<string[]> {

@@ -5,9 +5,9 @@ import { Redis, type RedisOptions } from "ioredis";
 
 import type { Database } from "@parley/db/client";
 
+import type { EphemeralEnvelope, StoredEvent } from "../events/types";
 import type { Logger } from "../logger";
 import type { EventBus, EventBusHandlers } from "./bus";
-import type { EphemeralEnvelope, StoredEvent } from "./types";
 
 /** How long `connect` waits for Redis before the process starts without it (and keeps retrying). */
 const initialConnectWaitMs = 3_000;

@@ -5,10 +5,10 @@ import type { Database } from "@parley/db/client";
 import { blocks, conversationMembers } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
-import type { Presence } from "../presence";
+import { readEventsForUser, readLatestEventId } from "../events/log";
+import type { DurableEvent, EphemeralEvent, StreamReadyEvent } from "../events/types";
 import { senderOf, type EventFeed, type FeedItem } from "./feed";
-import { readEventsForUser, readLatestEventId } from "./log";
-import type { DurableEvent, EphemeralEvent, StreamReadyEvent } from "./types";
+import type { Presence } from "./presence";
 
 const backfillPageSize = 500;
 /** A subscriber this far behind is disconnected; its client resumes from the log. */

@@ -1,0 +1,62 @@
+import { systemClock, type Clock } from "@parley/auth";
+import type { Database } from "@parley/db/client";
+
+import { silentLogger, type Logger } from "./logger";
+import { startMaintenance } from "./maintenance";
+import { createRateLimiter } from "./rate-limit";
+import { createMemoryBus, type EventBus } from "./realtime/bus";
+import { EventFeed } from "./realtime/feed";
+import { createLocalPresence } from "./realtime/presence";
+import { createRedisPresence } from "./realtime/presence-redis";
+import { createRedisBus, eventLogNamespace } from "./realtime/redis-bus";
+import type { ParleyConfig, ParleyServices } from "./services";
+
+export interface StartServicesOptions {
+  db: Database;
+  config: ParleyConfig;
+  /** With a URL, events fan out through Redis to every Parley process sharing it. */
+  redisUrl?: string;
+  clock?: Clock;
+  logger?: Logger;
+  feedPollIntervalMs?: number;
+  /** Redis presence timing: how often a process proves it is alive, and when silence means it is gone. */
+  presenceTiming?: { heartbeatMs: number; nodeTtlMs: number };
+}
+
+/** The composition root: builds each service once per process, for request handlers to share. */
+export async function startServices(
+  options: StartServicesOptions,
+): Promise<ParleyServices & { bus: EventBus; stop: () => Promise<void> }> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const redis = options.redisUrl
+    ? { url: options.redisUrl, namespace: await eventLogNamespace(options.db) }
+    : undefined;
+  const bus = redis ? createRedisBus({ ...redis, logger }) : createMemoryBus();
+  const feed = new EventFeed({
+    db: options.db,
+    bus,
+    logger,
+    pollIntervalMs: options.feedPollIntervalMs,
+  });
+  await feed.start();
+  // With Redis, a user is online while any process holds a live subscription for them.
+  const redisPresence = redis ? createRedisPresence({ ...redis, ...options.presenceTiming, db: options.db, feed, logger }) : undefined;
+  const maintenance = startMaintenance({ db: options.db, clock, logger });
+  return {
+    db: options.db,
+    bus,
+    feed,
+    presence: redisPresence ?? createLocalPresence({ db: options.db, feed }),
+    sendLimiter: createRateLimiter({ ...options.config.sendRate, clock }),
+    clock,
+    logger,
+    config: options.config,
+    stop: async () => {
+      // Presence announces its departures over the bus, so it stops first.
+      await redisPresence?.stop();
+      await maintenance.stop();
+      await feed.stop();
+    },
+  };
+}
