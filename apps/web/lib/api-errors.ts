@@ -1,4 +1,4 @@
-import { TRPCClientError } from "@parley/client";
+import { TRPCClientError, type AppRouter } from "@parley/client";
 
 export interface ApiProblem {
   /** The tRPC error code, or "NETWORK" when the server could not be reached. */
@@ -10,21 +10,19 @@ export interface ApiProblem {
   retryAfterSeconds: number | null;
 }
 
-interface ErrorData {
-  code?: string;
-  zodError?: { formErrors?: string[]; fieldErrors?: Record<string, string[] | undefined> } | null;
-  retryAfterSeconds?: number | null;
-}
+/** What the server's error formatter attaches to every error it answers with. */
+type ErrorData = NonNullable<TRPCClientError<AppRouter>["data"]>;
 
 /** Turns whatever a call threw into something a form can show. */
 export function describeProblem(error: unknown): ApiProblem {
   if (error instanceof TRPCClientError) {
-    const data = (error.data ?? null) as ErrorData | null;
+    // Absent when no answer came back at all.
+    const data: ErrorData | null = error.data ?? null;
     if (!data?.code) {
       return { code: "NETWORK", message: "Can't reach Parley. Check your connection.", fieldErrors: {}, retryAfterSeconds: null };
     }
     const fieldErrors: Record<string, string> = {};
-    for (const [field, messages] of Object.entries(data.zodError?.fieldErrors ?? {})) {
+    for (const [field, messages] of Object.entries<string[] | undefined>(data.zodError?.fieldErrors ?? {})) {
       const first = messages?.[0];
       if (first) fieldErrors[field] = first;
     }

@@ -1,6 +1,6 @@
-import type { ConversationSummary, MessageView } from "@parley/client";
 import { describe, expect, it } from "vitest";
 
+import type { ConversationSummary, MessageView } from "./api-types";
 import {
   applyStreamEvent,
   deliveryStateOf,

@@ -3,18 +3,18 @@
  * server tells us arrives through `applyStreamEvent` or a `merge*` function, so the same
  * event applied twice (a replay overlapping a fresh fetch) leaves the state as it was.
  */
+import type { ConnectionState } from "@parley/client";
+
 import type {
-  ConnectionState,
+  ChatEvent,
   ConversationSummary,
   ConversationView,
-  DurableEvent,
-  EphemeralEvent,
   FriendRequestView,
   FriendView,
   MessageView,
   PublicUser,
   ReactionView,
-} from "@parley/client";
+} from "./api-types";
 
 /** A message typed here that the server has not acknowledged yet. */
 export interface OutboxEntry {
@@ -406,7 +406,7 @@ function withoutRequestsFrom(requests: FriendRequestView[], userId: string): Fri
   return requests.filter((request) => request.requester.id !== userId && request.addressee.id !== userId);
 }
 
-function applyFriendEvent(state: ChatState, event: DurableEvent, meId: string): ChatState {
+function applyFriendEvent(state: ChatState, event: ChatEvent, meId: string): ChatState {
   switch (event.type) {
     case "friend.requested": {
       const incoming = event.request.addressee.id === meId;
@@ -453,7 +453,7 @@ function applyFriendEvent(state: ChatState, event: DurableEvent, meId: string): 
 
 /* Events */
 
-export function applyStreamEvent(state: ChatState, event: DurableEvent | EphemeralEvent, meId: string): ChatState {
+export function applyStreamEvent(state: ChatState, event: ChatEvent, meId: string): ChatState {
   switch (event.type) {
     case "message.created":
       return applyMessageCreated(state, event.message, meId);

@@ -3,18 +3,11 @@
  * subscription, the outbox, and every call the screens make. Screens read it through
  * `useChatState` (useSyncExternalStore) and act through its methods.
  */
-import type {
-  ConversationSummary,
-  ConversationView,
-  DurableEvent,
-  EphemeralEvent,
-  MessageView,
-  ParleyClient,
-  StreamEvent,
-} from "@parley/client";
+import type { ParleyClient } from "@parley/client";
 import { conversationPageMaxConversations, historyPageDefaultMessages } from "@parley/db/limits";
 
 import { describeProblem, isNetworkProblem } from "./api-errors";
+import type { ChatEvent, ConversationSummary, ConversationView, MessageView, StreamItem } from "./api-types";
 import { newClientId } from "./browser-client";
 import {
   applyStreamEvent,
@@ -188,7 +181,7 @@ export class ChatStore {
   }
 
   /** Every event arrives with the stream position reached, which is where a resume starts. */
-  private receive(item: { id: string; data: StreamEvent }): void {
+  private receive(item: StreamItem): void {
     this.lastEventId = item.id;
     const event = item.data;
     if (event.type === "stream.ready") {
@@ -206,7 +199,7 @@ export class ChatStore {
   }
 
   /** Follow-up reads for what an event cannot carry by itself. */
-  private afterEvent(event: DurableEvent | EphemeralEvent): void {
+  private afterEvent(event: ChatEvent): void {
     switch (event.type) {
       case "message.created":
         if (!this.state.conversations[event.conversationId]) void this.refreshConversation(event.conversationId);
@@ -236,7 +229,7 @@ export class ChatStore {
   async refreshConversations(): Promise<void> {
     try {
       const all: ConversationSummary[] = [];
-      let after: { lastActivityAt: string; id: string } | undefined;
+      let after: Pick<ConversationSummary, "lastActivityAt" | "id"> | undefined;
       for (;;) {
         const page = await this.client.api.conversations.list.query({ limit: conversationPageMaxConversations, after });
         all.push(...page);

@@ -1,4 +1,4 @@
-import type { ConversationMemberView, ConversationSummary, PublicUser } from "@parley/client";
+import type { ConversationMemberView, ConversationSummary, PublicUser } from "./api-types";
 
 type Person = Pick<PublicUser, "displayName" | "username">;
 

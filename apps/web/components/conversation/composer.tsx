@@ -1,9 +1,9 @@
 "use client";
 
-import type { ConversationSummary, MessageView } from "@parley/client";
 import { messageBodyMaxCharacters } from "@parley/db/limits";
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 
+import type { ConversationSummary, MessageView } from "../../lib/api-types";
 import { useChatStore, useMe } from "../../lib/chat-context";
 import { conversationTitle, nameOf } from "../../lib/people";
 import { IconButton } from "../ui/button";

@@ -1,8 +1,8 @@
 "use client";
 
-import type { ConversationSummary } from "@parley/client";
 import Link from "next/link";
 
+import type { ConversationSummary } from "../../lib/api-types";
 import { useChatState, useMe } from "../../lib/chat-context";
 import { conversationTitle, directPeerOf } from "../../lib/people";
 import { Avatar } from "../ui/avatar";

@@ -1,10 +1,10 @@
 "use client";
 
-import type { ConversationMemberView, ConversationSummary, MemberRole } from "@parley/client";
 import { groupTitleMaxCharacters } from "@parley/db/limits";
 import { useRouter } from "next/navigation";
 import { useMemo, useState, type FormEvent } from "react";
 
+import type { ConversationMemberView, ConversationSummary, MemberRole } from "../../lib/api-types";
 import { useChatState, useChatStore, useMe } from "../../lib/chat-context";
 import { conversationTitle, directPeerOf, nameOf } from "../../lib/people";
 import { FriendPicker } from "../groups/friend-picker";

@@ -1,9 +1,9 @@
 "use client";
 
-import type { MessageView } from "@parley/client";
 import Link from "next/link";
 import { useEffect, useState } from "react";
 
+import type { MessageView } from "../../lib/api-types";
 import { useChatState, useChatStore } from "../../lib/chat-context";
 import { ConversationHeader } from "./conversation-header";
 import { Composer } from "./composer";

@@ -1,8 +1,8 @@
 "use client";
 
-import type { MessageView } from "@parley/client";
 import { memo, useState } from "react";
 
+import type { MessageView } from "../../lib/api-types";
 import { useChatStore, useMe } from "../../lib/chat-context";
 import type { DeliveryState, OutboxEntry } from "../../lib/chat-state";
 import { nameColorOf } from "../../lib/people";

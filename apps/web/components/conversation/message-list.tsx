@@ -1,8 +1,8 @@
 "use client";
 
-import type { ConversationSummary, MessageView } from "@parley/client";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 
+import type { ConversationSummary, MessageView } from "../../lib/api-types";
 import { useChatState, useChatStore, useMe } from "../../lib/chat-context";
 import { deliveryStateOf, type DeliveryState, type OutboxEntry } from "../../lib/chat-state";
 import { nameOf } from "../../lib/people";

@@ -1,5 +1,4 @@
-import type { ConversationSummary } from "@parley/client";
-
+import type { ConversationSummary } from "../../lib/api-types";
 import { nameOf } from "../../lib/people";
 
 /** "Ada is typing…", "Ada and Bo are typing…", or null when nobody is. */

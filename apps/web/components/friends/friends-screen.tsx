@@ -1,10 +1,10 @@
 "use client";
 
-import type { PublicUser } from "@parley/client";
 import { userSearchDefaultResults } from "@parley/db/limits";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, type ReactNode } from "react";
 
+import type { PublicUser } from "../../lib/api-types";
 import { describeProblem } from "../../lib/api-errors";
 import { useChatState, useChatStore } from "../../lib/chat-context";
 import { nameOf } from "../../lib/people";

@@ -1,7 +1,7 @@
 "use client";
 
-import type { FriendView } from "@parley/client";
 
+import type { FriendView } from "../../lib/api-types";
 import { nameOf } from "../../lib/people";
 import { Avatar } from "../ui/avatar";
 

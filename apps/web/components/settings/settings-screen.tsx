@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from "react";
 
 import { describeProblem } from "../../lib/api-errors";
+import type { SessionView } from "../../lib/api-types";
 import { useChatStore, useMe } from "../../lib/chat-context";
 import { nameOf } from "../../lib/people";
 import { formatFullDate } from "../../lib/time-format";
@@ -13,15 +14,6 @@ import { Avatar } from "../ui/avatar";
 import { Button } from "../ui/button";
 import { LogOutIcon } from "../ui/icons";
 import { TextField } from "../ui/text-field";
-
-interface SessionView {
-  id: string;
-  createdAt: string;
-  lastVerifiedAt: string;
-  userAgent: string | null;
-  ipAddress: string | null;
-  current: boolean;
-}
 
 /** "Chrome on Linux" from a user-agent string; good enough to recognise your own devices. */
 function describeDevice(userAgent: string | null): string {
