@@ -10,10 +10,11 @@ import next from "next";
 import { pino } from "pino";
 
 import { clientAddressHeader, createWebSocketTransport, startServices } from "@parley/api";
+import { InvalidEnvError } from "@parley/api/env";
 import { createDb } from "@parley/db/client";
 import { migrate } from "@parley/db/migrate";
 
-import { InvalidEnvError, loadDotEnvFile, readServerEnv, type ServerEnv } from "./src/env";
+import { loadDotEnvFile, readServerEnv, type ServerEnv } from "./src/env";
 import { serveLiveness, serveReadiness } from "./src/server/health";
 import { enforceRequestBodyLimit } from "./src/server/request-body-limit";
 import { registerServices, unregisterServices } from "./src/server/services-registry";

@@ -66,4 +66,8 @@ describe("readServerEnv", () => {
     expect(read).toThrow(/SEND_RATE_BURST: must be at least 1/);
     expect(read).not.toThrow(/hunter2/);
   });
+
+  it("refuses PORT=0, which only the standalone node server can use", () => {
+    expect(() => readServerEnv({ PORT: "0" })).toThrow(/PORT: must be between 1 and 65535/);
+  });
 });

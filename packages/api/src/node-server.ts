@@ -9,49 +9,29 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { z } from "zod";
-
 import { createDb } from "@parley/db/client";
 import { migrate } from "@parley/db/migrate";
 
+import { nodeServerEnvSchema, readEnv, type LogLevel } from "./env";
 import type { Logger } from "./logger";
 import { startServices } from "./start-services";
 import { createNodeRequestListener } from "./transport/node";
 import { createWebSocketTransport } from "./transport/websocket";
 
-const logLevels = ["debug", "info", "warn", "error", "silent"] as const;
+/** pino's numeric values, so LOG_LEVEL means here what it means for the web server. */
+const levelValues: Record<LogLevel, number> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Number.POSITIVE_INFINITY,
+};
 
-const envSchema = z.object({
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }).optional(),
-  REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// URL" }).optional(),
-  DATA_DIR: z.string().min(1).default(".data"),
-  HOST: z.string().min(1).default("127.0.0.1"),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(0),
-  LOG_LEVEL: z.enum(logLevels).default("warn"),
-  SEND_RATE_BURST: z.coerce.number().int().positive().default(30),
-  SEND_RATE_PER_SECOND: z.coerce.number().positive().default(10),
-  DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
-  FEED_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(1_000),
-  PRESENCE_HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
-  PRESENCE_NODE_TTL_MS: z.coerce.number().int().positive().default(30_000),
-});
-
-function readEnv() {
-  const present = Object.fromEntries(
-    Object.keys(envSchema.shape).map((name) => [name, process.env[name] === "" ? undefined : process.env[name]]),
-  );
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${String(issue.path[0])}: ${issue.message}`);
-    throw new Error(`Invalid environment configuration:\n${problems.join("\n")}`);
-  }
-  return parsed.data;
-}
-
-function createStderrLogger(level: (typeof logLevels)[number]): Logger {
-  const threshold = logLevels.indexOf(level);
-  const write = (name: (typeof logLevels)[number]) => (fields: object, message: string) => {
-    if (logLevels.indexOf(name) < threshold) return;
+function createStderrLogger(level: LogLevel): Logger {
+  const write = (name: keyof Logger) => (fields: object, message: string) => {
+    if (levelValues[name] < levelValues[level]) return;
     process.stderr.write(`${JSON.stringify({ level: name, time: new Date().toISOString(), msg: message, ...fields })}\n`);
   };
   return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
@@ -68,7 +48,7 @@ export interface NodeServerStats {
 }
 
 async function main(): Promise<void> {
-  const env = readEnv();
+  const env = readEnv(nodeServerEnvSchema);
   const logger = createStderrLogger(env.LOG_LEVEL);
   const database = createDb(
     env.DATABASE_URL ? { url: env.DATABASE_URL, maxConnections: env.DATABASE_POOL_SIZE } : { dataDir: env.DATA_DIR },
@@ -81,7 +61,7 @@ async function main(): Promise<void> {
     feedPollIntervalMs: env.FEED_POLL_INTERVAL_MS,
     presenceTiming: { heartbeatMs: env.PRESENCE_HEARTBEAT_MS, nodeTtlMs: env.PRESENCE_NODE_TTL_MS },
     config: {
-      allowedOrigins: [],
+      allowedOrigins: env.ALLOWED_ORIGINS ?? [],
       sendRate: { burst: env.SEND_RATE_BURST, perSecond: env.SEND_RATE_PER_SECOND },
       secureCookies: false,
     },

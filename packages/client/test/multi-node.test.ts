@@ -219,6 +219,8 @@ describe.skipIf(!enabled)("several Parley processes sharing Postgres and Redis",
     nodeEnv = {
       DATABASE_URL: database.url ?? "",
       REDIS_URL: redis.url,
+      // Each node takes any free port.
+      PORT: "0",
       FEED_POLL_INTERVAL_MS: String(feedPollIntervalMs),
       // A node silent for 1.5 s counts as crashed, so the crash test need not wait 30 s.
       PRESENCE_HEARTBEAT_MS: "250",

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+
+import { InvalidEnvError, nodeServerEnvSchema, readEnv, serverEnvSchema } from "./env";
+
+describe("the shared server environment", () => {
+  it("needs no variables at all: PGlite in .data, 127.0.0.1:3000, log level info", () => {
+    expect(readEnv(serverEnvSchema, {})).toEqual({
+      DATA_DIR: ".data",
+      HOST: "127.0.0.1",
+      PORT: 3000,
+      LOG_LEVEL: "info",
+      SEND_RATE_BURST: 30,
+      SEND_RATE_PER_SECOND: 10,
+    });
+  });
+
+  it("treats empty variables as unset", () => {
+    const env = readEnv(serverEnvSchema, { PORT: "", LOG_LEVEL: "", DATABASE_URL: "", ALLOWED_ORIGINS: "" });
+    expect(env.PORT).toBe(3000);
+    expect(env.LOG_LEVEL).toBe("info");
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.ALLOWED_ORIGINS).toBeUndefined();
+  });
+
+  it("reads every variable, with PORT=0 for any free port and origins split on commas", () => {
+    const env = readEnv(serverEnvSchema, {
+      DATABASE_URL: "postgresql://parley:secret@db/parley",
+      REDIS_URL: "rediss://cache:6380",
+      PORT: "0",
+      HOST: "::",
+      ALLOWED_ORIGINS: "https://chat.example.com, http://localhost:8080",
+      DATA_DIR: "/var/lib/parley",
+      LOG_LEVEL: "trace",
+      SEND_RATE_BURST: "5",
+      SEND_RATE_PER_SECOND: "0.5",
+    });
+    expect(env).toEqual({
+      DATABASE_URL: "postgresql://parley:secret@db/parley",
+      REDIS_URL: "rediss://cache:6380",
+      PORT: 0,
+      HOST: "::",
+      ALLOWED_ORIGINS: ["https://chat.example.com", "http://localhost:8080"],
+      DATA_DIR: "/var/lib/parley",
+      LOG_LEVEL: "trace",
+      SEND_RATE_BURST: 5,
+      SEND_RATE_PER_SECOND: 0.5,
+    });
+  });
+
+  it("names each bad variable in one message, without echoing its value", () => {
+    const read = () =>
+      readEnv(serverEnvSchema, {
+        REDIS_URL: "http://:hunter2@cache:6379",
+        PORT: "65536",
+        LOG_LEVEL: "verbose",
+        SEND_RATE_PER_SECOND: "0",
+      });
+    expect(read).toThrow(InvalidEnvError);
+    expect(read).toThrow(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(read).toThrow(/PORT: must be between 0 and 65535/);
+    expect(read).toThrow(/LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent/);
+    expect(read).toThrow(/SEND_RATE_PER_SECOND: must be above 0/);
+    expect(read).not.toThrow(/hunter2/);
+  });
+
+  it("reports only the bad variable when the others are fine", () => {
+    expect(() => readEnv(serverEnvSchema, { SEND_RATE_BURST: "2.5", PORT: "8080" })).toThrow(
+      "Invalid environment configuration (see .env.example):\n  SEND_RATE_BURST: must be a whole number",
+    );
+  });
+});
+
+describe("the node server's environment", () => {
+  it("adds its tuning variables to the shared ones", () => {
+    const env = readEnv(nodeServerEnvSchema, { PORT: "0", FEED_POLL_INTERVAL_MS: "50" });
+    expect(env).toMatchObject({
+      PORT: 0,
+      LOG_LEVEL: "info",
+      DATABASE_POOL_SIZE: 10,
+      FEED_POLL_INTERVAL_MS: 50,
+      PRESENCE_HEARTBEAT_MS: 5_000,
+      PRESENCE_NODE_TTL_MS: 30_000,
+    });
+  });
+
+  it("names a bad tuning variable", () => {
+    expect(() => readEnv(nodeServerEnvSchema, { PRESENCE_NODE_TTL_MS: "0" })).toThrow(
+      /PRESENCE_NODE_TTL_MS: must be at least 1/,
+    );
+    expect(() => readEnv(nodeServerEnvSchema, { DATABASE_POOL_SIZE: "many" })).toThrow(/DATABASE_POOL_SIZE: must be a number/);
+  });
+});

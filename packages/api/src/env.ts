@@ -1,0 +1,89 @@
+/**
+ * The environment of a Parley server process, defined once: apps/web's server.ts and the
+ * standalone node server (node-server.ts) read the same variables with the same rules, each
+ * adding only what is its own. This is the only module that reads `process.env`.
+ */
+import { z } from "zod";
+
+/** pino's levels, which the web server's logger uses as they are and the node server maps. */
+export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
+
+/** A count, size or interval: a whole number of at least 1. */
+function positiveWholeNumber(defaultValue: number) {
+  return z.coerce
+    .number({ error: "must be a number" })
+    .int({ error: "must be a whole number" })
+    .positive({ error: "must be at least 1" })
+    .default(defaultValue);
+}
+
+/** The variables every server process reads; the README's configuration table lists them. */
+export const serverEnvSchema = z.object({
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" }).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
+  /** 0 asks the system for any free port: what tests and benchmarks starting several nodes use. */
+  PORT: z.coerce
+    .number({ error: "must be a port number" })
+    .int({ error: "must be a whole number" })
+    .min(0, { error: "must be between 0 and 65535" })
+    .max(65_535, { error: "must be between 0 and 65535" })
+    .default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  ALLOWED_ORIGINS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter((origin) => origin.length > 0),
+    )
+    .refine((origins) => origins.every(isOrigin), {
+      error: "must be a comma-separated list of origins such as https://chat.example.com (scheme, host and port; no path)",
+    })
+    .optional(),
+  DATA_DIR: z.string().min(1).default(".data"),
+  LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
+  SEND_RATE_BURST: positiveWholeNumber(30),
+  SEND_RATE_PER_SECOND: z.coerce.number({ error: "must be a number" }).positive({ error: "must be above 0" }).default(10),
+});
+
+/** The standalone node server's tuning knobs, on top of the shared variables. */
+export const nodeServerEnvSchema = serverEnvSchema.extend({
+  DATABASE_POOL_SIZE: positiveWholeNumber(10),
+  FEED_POLL_INTERVAL_MS: positiveWholeNumber(1_000),
+  PRESENCE_HEARTBEAT_MS: positiveWholeNumber(5_000),
+  PRESENCE_NODE_TTL_MS: positiveWholeNumber(30_000),
+});
+
+export class InvalidEnvError extends Error {
+  override name = "InvalidEnvError";
+}
+
+/**
+ * Validates the environment against `schema`; throws an `InvalidEnvError` that names every bad
+ * variable. Empty variables count as unset, so `PORT=` in a .env file means "use the default".
+ */
+export function readEnv<TSchema extends z.ZodObject>(
+  schema: TSchema,
+  source: Record<string, string | undefined> = process.env,
+): z.output<TSchema> {
+  const present = Object.fromEntries(
+    Object.keys(schema.shape).map((name) => [name, source[name] === "" ? undefined : source[name]]),
+  );
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    // Values stay out of the message: DATABASE_URL and REDIS_URL may carry passwords.
+    const problems = parsed.error.issues.map((issue) => `  ${String(issue.path[0] ?? "environment")}: ${issue.message}`);
+    throw new InvalidEnvError(`Invalid environment configuration (see .env.example):\n${problems.join("\n")}`);
+  }
+  return parsed.data;
+}
