@@ -11,6 +11,30 @@
 -- two batches cannot deadlock), the event counter last, just before the commit. Each statement in
 -- PL/pgSQL sees what committed before it, so the membership and contact checks, read after the
 -- conversation lock, see every change that committed before it (a removal waits for it).
+-- A message as the API shows it (MessageView in packages/api/src/domain/views.ts), with its
+-- reactions already grouped; dates as ISO-8601 with milliseconds, as JavaScript writes them.
+CREATE FUNCTION parley_message_view(m messages, reactions jsonb)
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+AS $$
+  SELECT jsonb_build_object(
+    'id', m.id,
+    'conversationId', m.conversation_id,
+    'seq', m.seq,
+    'senderId', m.sender_id,
+    'clientId', m.client_id,
+    'kind', m.kind,
+    'body', m.body,
+    'replyToId', m.reply_to_id,
+    'createdAt', to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'editedAt', to_char(m.edited_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'deletedAt', to_char(m.deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'expiresAt', to_char(m.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'reactions', reactions
+  )
+$$;
+--> statement-breakpoint
 CREATE FUNCTION parley_send_messages(batch jsonb)
 RETURNS TABLE (item_position integer, item_outcome text, item_message jsonb, item_event_id bigint)
 LANGUAGE plpgsql
@@ -105,21 +129,7 @@ BEGIN
     WHERE conversation_id = stored.conversation_id AND user_id = stored.sender_id;
 
     outcomes := outcomes || 'created'::text;
-    views[array_length(views, 1)] := jsonb_build_object(
-      'id', stored.id,
-      'conversationId', stored.conversation_id,
-      'seq', stored.seq,
-      'senderId', stored.sender_id,
-      'clientId', stored.client_id,
-      'kind', stored.kind,
-      'body', stored.body,
-      'replyToId', stored.reply_to_id,
-      'createdAt', to_char(stored.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-      'editedAt', NULL,
-      'deletedAt', NULL,
-      'expiresAt', NULL,
-      'reactions', '[]'::jsonb
-    );
+    views[array_length(views, 1)] := parley_message_view(stored, '[]'::jsonb);
     created_count := created_count + 1;
   END LOOP;
 
