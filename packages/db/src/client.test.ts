@@ -3,9 +3,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import type { PGlite } from "@electric-sql/pglite";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 
+import type { DatabaseHandle } from "./client";
 import { createDb } from "./client";
 import { readDatabaseEnv } from "./env";
 import { migrate } from "./migrate";
@@ -98,6 +100,75 @@ describe("the data layer on either driver", () => {
     const [stored] = await database.db.select().from(sessions).where(eq(sessions.id, "session-with-hash"));
     expect(stored?.secretHash).toBeInstanceOf(Uint8Array);
     expect(Array.from(stored?.secretHash ?? [])).toEqual(Array.from(secretHash));
+  });
+});
+
+describe("statementCount", () => {
+  let database: TestDatabase | undefined;
+  afterEach(async () => {
+    await database?.dispose();
+    database = undefined;
+  });
+
+  /** How many statements `work` sent, read off the handle before and after. */
+  async function statementsSentBy(handle: DatabaseHandle, work: () => Promise<unknown>): Promise<number> {
+    const before = handle.statementCount();
+    await work();
+    return handle.statementCount() - before;
+  }
+
+  it("counts Drizzle queries, raw driver queries, and a transaction's BEGIN and COMMIT", async () => {
+    database = await createMigratedDatabase();
+    const { handle, db } = database;
+    // A fresh connection first asks the server for its array types; count after that.
+    await handle.ping();
+
+    expect(await statementsSentBy(handle, () => db.select().from(users).where(eq(users.username, "nobody")))).toBe(1);
+    expect(
+      await statementsSentBy(handle, () =>
+        db.transaction(async (tx) => {
+          await tx.select().from(users).limit(1);
+          await tx.select().from(sessions).limit(1);
+        }),
+      ),
+    ).toBe(4);
+
+    if (handle.postgres) {
+      const client = handle.postgres;
+      expect(await statementsSentBy(handle, async () => client`select 1`)).toBe(1);
+      expect(await statementsSentBy(handle, async () => client.unsafe("select $1::int", [1]))).toBe(1);
+      expect(await statementsSentBy(handle, () => client.begin(async (sql) => sql`select 1`))).toBe(3);
+    } else {
+      const pglite = handle.pglite as PGlite;
+      expect(await statementsSentBy(handle, () => pglite.query("select $1::int", [1]))).toBe(1);
+      expect(await statementsSentBy(handle, () => pglite.transaction((tx) => tx.query("select 1")))).toBe(3);
+    }
+  });
+
+  it("counts PGlite's own query, exec and transaction calls, not only Drizzle's", async () => {
+    const handle = createDb({ memory: true });
+    try {
+      const pglite = handle.pglite as PGlite;
+      // Starting the engine runs statements of its own (its array types); count after it.
+      await handle.ping();
+      expect(await statementsSentBy(handle, () => pglite.query("select $1::int as one", [1]))).toBe(1);
+      expect(await statementsSentBy(handle, () => pglite.sql`select ${2}::int as two`)).toBe(1);
+      // One simple-query message, however many statements it holds.
+      expect(await statementsSentBy(handle, () => pglite.exec("select 1; select 2"))).toBe(1);
+      expect(
+        await statementsSentBy(handle, () =>
+          pglite.transaction(async (tx) => {
+            await tx.query("select 1");
+            await tx.exec("select 2");
+          }),
+        ),
+      ).toBe(4);
+      await expect(
+        statementsSentBy(handle, () => pglite.transaction((tx) => tx.query("select 1 / 0"))),
+      ).rejects.toThrow(/division by zero/);
+    } finally {
+      await handle.close();
+    }
   });
 });
 

@@ -25,6 +25,12 @@ export interface DatabaseHandle {
   location: string;
   /** Resolves when a trivial query succeeds; rejects otherwise. */
   ping: () => Promise<void>;
+  /**
+   * Statements sent to the database through this handle so far, whoever issued them (Drizzle,
+   * raw driver calls, the migrator), BEGIN and COMMIT included. A multi-statement simple query
+   * counts once: it is one message to the server.
+   */
+  statementCount: () => number;
   close: () => Promise<void>;
   /** Present on PGlite only: the embedded instance, for the migrator. */
   pglite?: PGlite;
@@ -45,11 +51,16 @@ export interface CreateDbOptions {
 
 export function createDb(options: CreateDbOptions): DatabaseHandle {
   if (options.url) {
+    let statements = 0;
     const client = postgres(options.url, {
       max: options.maxConnections ?? 10,
       onnotice: () => {},
       // Timestamps and ids stay in their Postgres text forms; Drizzle maps them.
       prepare: true,
+      // Called once for every query the driver writes to a connection, tagged, unsafe, begin and commit alike.
+      debug: () => {
+        statements += 1;
+      },
     });
     const db = drizzlePostgres(client, { schema }) as unknown as Database;
     return {
@@ -60,6 +71,7 @@ export function createDb(options: CreateDbOptions): DatabaseHandle {
       ping: async () => {
         await db.execute(sql`select 1`);
       },
+      statementCount: () => statements,
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -73,6 +85,7 @@ export function createDb(options: CreateDbOptions): DatabaseHandle {
     mkdirSync(location, { recursive: true });
     pglite = new PGlite(location);
   }
+  const statementCount = countStatementsSentTo(pglite);
   const db = drizzlePglite(pglite, { schema }) as unknown as Database;
   return {
     db,
@@ -82,11 +95,45 @@ export function createDb(options: CreateDbOptions): DatabaseHandle {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
+    statementCount,
     // Idempotent like postgres.js's end(): a second shutdown signal must not throw.
     close: async () => {
       if (!pglite.closed) await pglite.close();
     },
   };
+}
+
+/**
+ * Counts statements at the one door every PGlite call goes through (query, exec, transaction,
+ * execProtocol*): each simple Query ('Q') or Execute ('E') message handed to the engine.
+ */
+function countStatementsSentTo(pglite: PGlite): () => number {
+  let statements = 0;
+  const execute = pglite.execProtocolRawSync.bind(pglite);
+  pglite.execProtocolRawSync = (message: Uint8Array) => {
+    statements += statementsIn(message);
+    return execute(message);
+  };
+  return () => statements;
+}
+
+const simpleQueryMessage = 0x51; // 'Q'
+const executeMessage = 0x45; // 'E'
+
+/** Walks a buffer of frontend messages: a type byte, then a big-endian length that counts itself. */
+function statementsIn(message: Uint8Array): number {
+  // A leading zero byte is the startup packet, which has no type byte.
+  if (message[0] === 0) return 0;
+  const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+  let count = 0;
+  for (let offset = 0; offset + 5 <= message.length; ) {
+    const type = message[offset];
+    if (type === simpleQueryMessage || type === executeMessage) count += 1;
+    const length = view.getUint32(offset + 1);
+    if (length < 4) break;
+    offset += 1 + length;
+  }
+  return count;
 }
 
 function redactUrl(url: string): string {
