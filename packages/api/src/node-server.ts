@@ -45,6 +45,11 @@ export interface NodeServerStats {
   externalBytes: number;
   arrayBuffersBytes: number;
   webSocketConnections: number;
+  /** This process's CPU time since it started (`process.cpuUsage()`), read after the collection. */
+  cpuUserMicros: number;
+  cpuSystemMicros: number;
+  /** Statements this node has sent to the database since it started. */
+  databaseStatements: number;
 }
 
 async function main(): Promise<void> {
@@ -91,6 +96,7 @@ async function main(): Promise<void> {
     // A collection first, so the figures count live objects rather than garbage.
     (globalThis as { gc?: () => void }).gc?.();
     const memory = process.memoryUsage();
+    const cpu = process.cpuUsage();
     const stats: NodeServerStats = {
       type: "stats",
       rssBytes: memory.rss,
@@ -98,6 +104,9 @@ async function main(): Promise<void> {
       externalBytes: memory.external,
       arrayBuffersBytes: memory.arrayBuffers,
       webSocketConnections: webSocket.connectionCount(),
+      cpuUserMicros: cpu.user,
+      cpuSystemMicros: cpu.system,
+      databaseStatements: database.statementCount(),
     };
     process.send?.(stats);
   });
