@@ -72,6 +72,12 @@ export interface ChatState {
   notices: Notice[];
 }
 
+/** How each part of the store reads the state and changes it; every change reaches the screens. */
+export interface ChatStateHandle {
+  get: () => ChatState;
+  update: (change: (state: ChatState) => ChatState) => void;
+}
+
 export const initialChatState: ChatState = {
   me: null,
   connection: "idle",

@@ -1,35 +1,36 @@
 /**
- * The signed-in app's one store: it owns the SDK client, the single `events.stream`
- * subscription, the outbox, and every call the screens make. Screens read it through
- * `useChatState` (useSyncExternalStore) and act through its methods.
+ * The signed-in app's one store: it owns the SDK client and the chat state, and composes the
+ * parts that keep the state current (the event stream, the outbox, the timelines) with every
+ * call the screens make. Screens read it through `useChatState` (useSyncExternalStore) and
+ * act through its methods.
  */
 import type { ParleyClient } from "@parley/client";
-import { conversationPageMaxConversations, historyPageDefaultMessages } from "@parley/db/limits";
+import { conversationPageMaxConversations } from "@parley/db/limits";
 
 import { describeProblem, isNetworkProblem } from "./api-errors";
-import type { ChatEvent, ConversationSummary, ConversationView, MessageView, StreamItem } from "./api-types";
+import type { ChatEvent, ConversationSummary, ConversationView, MessageView } from "./api-types";
 import { newClientId } from "./browser-client";
 import {
   applyStreamEvent,
   expireTyping,
   initialChatState,
   mergeConversationList,
-  mergeMessages,
   mergeSummary,
   rememberPeople,
   unreadCountIsExact,
-  upsertMessage,
   withConversationView,
   withoutConversation,
   type ChatState,
-  type OutboxEntry,
+  type ChatStateHandle,
 } from "./chat-state";
+import { Outbox } from "./outbox";
 import { clearOutbox, loadOutbox, saveOutbox } from "./outbox-storage";
+import { StreamSync } from "./stream-sync";
+import { Timelines } from "./timelines";
 
 /** How often `conversations.typing` may be called per conversation while typing. */
 export const typingAnnounceIntervalMs = 2_000;
 const noticeLifetimeMs = 5_000;
-const outboxRetryDelayMs = 3_000;
 
 type Unsubscribe = () => void;
 
@@ -47,11 +48,9 @@ export class ChatStore {
   private state: ChatState = initialChatState;
   private readonly listeners = new Set<() => void>();
   private readonly cleanups: Unsubscribe[] = [];
-  private streamSubscription: { unsubscribe: () => void } | null = null;
-  private lastEventId: string | null = null;
-  private streamWasReady = false;
-  private flushing = false;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly stream: StreamSync;
+  private readonly outbox: Outbox;
+  private readonly timelines: Timelines;
   private readonly markReadSent = new Map<string, number>();
   private readonly typingAnnouncedAt = new Map<string, number>();
   private readonly refreshing = new Set<string>();
@@ -61,6 +60,20 @@ export class ChatStore {
   constructor(options: ChatStoreOptions) {
     this.client = options.client;
     this.onSignedOut = options.onSignedOut;
+    const state: ChatStateHandle = { get: () => this.state, update: (change) => this.update(change) };
+    this.stream = new StreamSync({
+      client: this.client,
+      state,
+      onSignedOut: this.onSignedOut,
+      onReady: (ready) => this.onStreamReady(ready),
+      onEvent: (event) => this.afterEvent(event),
+    });
+    this.outbox = new Outbox({ client: this.client, state, onSignedOut: this.onSignedOut, newClientId });
+    this.timelines = new Timelines({
+      client: this.client,
+      state,
+      onFailure: (error, failureOptions) => this.handleFailure(error, failureOptions),
+    });
   }
 
   /* Reading */
@@ -101,7 +114,7 @@ export class ChatStore {
       this.client.onConnectionState((connection) => {
         if (this.state.connection === "offline") return;
         this.update((state) => ({ ...state, connection }));
-        if (connection === "open") void this.flushOutbox();
+        if (connection === "open") void this.outbox.flush();
       }),
     );
     this.watchNetwork();
@@ -111,20 +124,20 @@ export class ChatStore {
     if (typeof navigator !== "undefined" && navigator.onLine === false) {
       this.update((state) => ({ ...state, connection: "offline" }));
     } else {
-      this.openStream();
+      this.stream.open();
     }
     // Loaded now as well as on `stream.ready`, so the screen fills even before the socket opens.
     void this.refreshConversations();
     void this.refreshFriends();
-    void this.flushOutbox();
+    void this.outbox.flush();
     return "ready";
   }
 
   stop(): void {
     this.stopped = true;
-    this.closeStream();
+    this.stream.stop();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.outbox.stop();
     void this.client.close();
   }
 
@@ -136,13 +149,13 @@ export class ChatStore {
     const goOffline = () => {
       // Presence heard before the drop is stale; `stream.ready` on return brings it back.
       this.update((state) => ({ ...state, connection: "offline", presence: {} }));
-      this.closeStream();
+      this.stream.close();
       void this.client.close();
     };
     const goOnline = () => {
       this.update((state) => ({ ...state, connection: "connecting" }));
-      this.openStream();
-      void this.flushOutbox();
+      this.stream.open();
+      void this.outbox.flush();
     };
     window.addEventListener("offline", goOffline);
     window.addEventListener("online", goOnline);
@@ -154,48 +167,13 @@ export class ChatStore {
 
   /* The event stream */
 
-  private openStream(): void {
-    if (this.stopped || this.streamSubscription) return;
-    this.streamSubscription = this.client.api.events.stream.subscribe(
-      this.lastEventId ? { lastEventId: this.lastEventId } : undefined,
-      {
-        onData: (item) => this.receive(item),
-        onError: (error) => {
-          this.streamSubscription = null;
-          const problem = describeProblem(error);
-          if (problem.code === "UNAUTHORIZED") {
-            this.onSignedOut();
-            return;
-          }
-          if (problem.code === "BAD_REQUEST") this.lastEventId = null;
-          // The SDK already retried what can be retried; start over from our own position.
-          setTimeout(() => this.openStream(), outboxRetryDelayMs);
-        },
-      },
-    );
-  }
-
-  private closeStream(): void {
-    this.streamSubscription?.unsubscribe();
-    this.streamSubscription = null;
-  }
-
-  /** Every event arrives with the stream position reached, which is where a resume starts. */
-  private receive(item: StreamItem): void {
-    this.lastEventId = item.id;
-    const event = item.data;
-    if (event.type === "stream.ready") {
-      // A stream that could not resume replays nothing: re-read what is on screen.
-      if (!event.resumed && this.streamWasReady) void this.reloadTimelines();
-      this.streamWasReady = true;
-      void this.refreshConversations();
-      // Presence is never replayed: after a gap only a fresh read tells who is online.
-      if (event.resumed) void this.refreshFriends();
-      void this.flushOutbox();
-      return;
-    }
-    this.update((state) => applyStreamEvent(state, event, this.meId));
-    this.afterEvent(event);
+  private onStreamReady({ resumed, reconnected }: { resumed: boolean; reconnected: boolean }): void {
+    // A stream that could not resume replays nothing: re-read what is on screen.
+    if (reconnected && !resumed) void this.timelines.reloadLoaded();
+    void this.refreshConversations();
+    // Presence is never replayed: after a gap only a fresh read tells who is online.
+    if (resumed) void this.refreshFriends();
+    void this.outbox.flush();
   }
 
   /** Follow-up reads for what an event cannot carry by itself. */
@@ -302,187 +280,31 @@ export class ChatStore {
     }
   }
 
+  /* Timelines */
+
   /** Loads the newest page of a conversation the first time it is opened. */
-  async openTimeline(conversationId: string): Promise<void> {
-    if (this.state.timelines[conversationId]) return;
-    this.update((state) => ({
-      ...state,
-      timelines: { ...state.timelines, [conversationId]: { messages: [], hasOlder: false, loadingOlder: false, loaded: false } },
-    }));
-    try {
-      const page = await this.client.api.messages.history.query({ conversationId, limit: historyPageDefaultMessages });
-      this.update((state) => {
-        const timeline = state.timelines[conversationId];
-        if (!timeline) return state;
-        return {
-          ...state,
-          timelines: {
-            ...state.timelines,
-            [conversationId]: {
-              ...timeline,
-              messages: mergeMessages(timeline.messages, page.messages),
-              hasOlder: page.nextBeforeSeq !== null,
-              loaded: true,
-            },
-          },
-        };
-      });
-    } catch (error) {
-      this.update((state) => {
-        const { [conversationId]: _failed, ...timelines } = state.timelines;
-        return { ...state, timelines };
-      });
-      this.handleFailure(error);
-    }
+  openTimeline(conversationId: string): Promise<void> {
+    return this.timelines.open(conversationId);
   }
 
-  private async reloadTimelines(): Promise<void> {
-    const loaded = Object.entries(this.state.timelines).filter(([, timeline]) => timeline.loaded);
-    for (const [conversationId] of loaded) {
-      try {
-        const page = await this.client.api.messages.history.query({ conversationId, limit: historyPageDefaultMessages });
-        this.update((state) => {
-          const timeline = state.timelines[conversationId];
-          if (!timeline) return state;
-          const oldestFresh = page.messages.at(-1)?.seq ?? 0;
-          const newestKnown = timeline.messages.at(-1)?.seq ?? 0;
-          // More was missed than one page holds: start again from the fresh page rather than leave a hole.
-          const fresh = oldestFresh > newestKnown + 1
-            ? { ...timeline, messages: [...page.messages].reverse(), hasOlder: page.nextBeforeSeq !== null }
-            : { ...timeline, messages: page.messages.reduce(upsertMessage, timeline.messages) };
-          return { ...state, timelines: { ...state.timelines, [conversationId]: fresh } };
-        });
-      } catch (error) {
-        this.handleFailure(error, { quiet: true });
-      }
-    }
-  }
-
-  async loadOlder(conversationId: string): Promise<void> {
-    const timeline = this.state.timelines[conversationId];
-    const oldest = timeline?.messages[0];
-    if (!timeline?.loaded || !timeline.hasOlder || timeline.loadingOlder || !oldest) return;
-    const setLoading = (loadingOlder: boolean) =>
-      this.update((state) => {
-        const current = state.timelines[conversationId];
-        return current ? { ...state, timelines: { ...state.timelines, [conversationId]: { ...current, loadingOlder } } } : state;
-      });
-    setLoading(true);
-    try {
-      const page = await this.client.api.messages.history.query({
-        conversationId,
-        beforeSeq: oldest.seq,
-        limit: historyPageDefaultMessages,
-      });
-      this.update((state) => {
-        const current = state.timelines[conversationId];
-        if (!current) return state;
-        return {
-          ...state,
-          timelines: {
-            ...state.timelines,
-            [conversationId]: {
-              ...current,
-              messages: mergeMessages(current.messages, page.messages),
-              hasOlder: page.nextBeforeSeq !== null,
-              loadingOlder: false,
-            },
-          },
-        };
-      });
-    } catch (error) {
-      setLoading(false);
-      this.handleFailure(error);
-    }
+  loadOlder(conversationId: string): Promise<void> {
+    return this.timelines.loadOlder(conversationId);
   }
 
   /* Sending */
 
   sendMessage(input: { conversationId: string; body: string; replyToId: string | null }): void {
-    const entry: OutboxEntry = {
-      clientId: newClientId(),
-      conversationId: input.conversationId,
-      senderId: this.meId,
-      body: input.body,
-      replyToId: input.replyToId,
-      createdAt: new Date().toISOString(),
-      status: "queued",
-      error: null,
-    };
-    this.update((state) => ({ ...state, outbox: [...state.outbox, entry] }));
+    // The message itself ends the typing indicator, so the next keystroke announces afresh.
     this.typingAnnouncedAt.delete(input.conversationId);
-    void this.flushOutbox();
+    this.outbox.enqueue(input);
   }
 
   retryMessage(clientId: string): void {
-    this.setOutboxEntry(clientId, { status: "queued", error: null });
-    void this.flushOutbox();
+    this.outbox.retry(clientId);
   }
 
   discardMessage(clientId: string): void {
-    this.update((state) => ({ ...state, outbox: state.outbox.filter((entry) => entry.clientId !== clientId) }));
-  }
-
-  private setOutboxEntry(clientId: string, change: Partial<OutboxEntry>): void {
-    this.update((state) => ({
-      ...state,
-      outbox: state.outbox.map((entry) => (entry.clientId === clientId ? { ...entry, ...change } : entry)),
-    }));
-  }
-
-  /**
-   * Sends queued messages one at a time, in the order typed. A message leaves the outbox only
-   * when the server has acknowledged it (or its own event arrived), and every retry reuses its
-   * clientId, so a message is stored once however often the connection drops mid-send.
-   */
-  async flushOutbox(): Promise<void> {
-    if (this.flushing || this.stopped || this.state.connection === "offline" || !this.state.me) return;
-    this.flushing = true;
-    try {
-      for (;;) {
-        const entry = this.state.outbox.find((candidate) => candidate.status === "queued");
-        if (!entry) break;
-        this.setOutboxEntry(entry.clientId, { status: "sending" });
-        try {
-          const message = await this.client.api.messages.send.mutate({
-            conversationId: entry.conversationId,
-            clientId: entry.clientId,
-            body: entry.body,
-            replyToId: entry.replyToId ?? undefined,
-          });
-          this.update((state) =>
-            applyStreamEvent(
-              { ...state, outbox: state.outbox.filter((candidate) => candidate.clientId !== entry.clientId) },
-              { type: "message.created", conversationId: message.conversationId, message },
-              this.meId,
-            ),
-          );
-        } catch (error) {
-          const problem = describeProblem(error);
-          if (problem.code === "UNAUTHORIZED") {
-            this.setOutboxEntry(entry.clientId, { status: "queued" });
-            this.onSignedOut();
-            return;
-          }
-          if (problem.code === "NETWORK" || problem.code === "TOO_MANY_REQUESTS" || problem.code === "INTERNAL_SERVER_ERROR") {
-            this.setOutboxEntry(entry.clientId, { status: "queued" });
-            this.scheduleOutboxRetry((problem.retryAfterSeconds ?? 0) * 1_000 || outboxRetryDelayMs);
-            return;
-          }
-          this.setOutboxEntry(entry.clientId, { status: "failed", error: problem.message });
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
-  }
-
-  private scheduleOutboxRetry(delayMs: number): void {
-    if (this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.flushOutbox();
-    }, delayMs);
+    this.outbox.discard(clientId);
   }
 
   /* Reading position and typing */

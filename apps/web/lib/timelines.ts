@@ -1,0 +1,122 @@
+/**
+ * The loaded history of each opened conversation: its newest page on first open, older pages
+ * as the reader scrolls up, and a fresh newest page after a stream that could not resume.
+ */
+import type { ParleyClient } from "@parley/client";
+import { historyPageDefaultMessages } from "@parley/db/limits";
+
+import { mergeMessages, upsertMessage, type ChatStateHandle } from "./chat-state";
+
+export interface TimelinesOptions {
+  client: ParleyClient;
+  state: ChatStateHandle;
+  /** Reports a failed read; `quiet` ones are background reads the user did not ask for. */
+  onFailure: (error: unknown, options?: { quiet?: boolean }) => void;
+}
+
+export class Timelines {
+  private readonly client: ParleyClient;
+  private readonly state: ChatStateHandle;
+  private readonly onFailure: TimelinesOptions["onFailure"];
+
+  constructor(options: TimelinesOptions) {
+    this.client = options.client;
+    this.state = options.state;
+    this.onFailure = options.onFailure;
+  }
+
+  /** Loads the newest page of a conversation the first time it is opened. */
+  async open(conversationId: string): Promise<void> {
+    if (this.state.get().timelines[conversationId]) return;
+    this.state.update((state) => ({
+      ...state,
+      timelines: { ...state.timelines, [conversationId]: { messages: [], hasOlder: false, loadingOlder: false, loaded: false } },
+    }));
+    try {
+      const page = await this.client.api.messages.history.query({ conversationId, limit: historyPageDefaultMessages });
+      this.state.update((state) => {
+        const timeline = state.timelines[conversationId];
+        if (!timeline) return state;
+        return {
+          ...state,
+          timelines: {
+            ...state.timelines,
+            [conversationId]: {
+              ...timeline,
+              messages: mergeMessages(timeline.messages, page.messages),
+              hasOlder: page.nextBeforeSeq !== null,
+              loaded: true,
+            },
+          },
+        };
+      });
+    } catch (error) {
+      this.state.update((state) => {
+        const { [conversationId]: _failed, ...timelines } = state.timelines;
+        return { ...state, timelines };
+      });
+      this.onFailure(error);
+    }
+  }
+
+  /** Re-reads the newest page of every loaded timeline, for when events may have been missed. */
+  async reloadLoaded(): Promise<void> {
+    const loaded = Object.entries(this.state.get().timelines).filter(([, timeline]) => timeline.loaded);
+    for (const [conversationId] of loaded) {
+      try {
+        const page = await this.client.api.messages.history.query({ conversationId, limit: historyPageDefaultMessages });
+        this.state.update((state) => {
+          const timeline = state.timelines[conversationId];
+          if (!timeline) return state;
+          const oldestFresh = page.messages.at(-1)?.seq ?? 0;
+          const newestKnown = timeline.messages.at(-1)?.seq ?? 0;
+          // More was missed than one page holds: start again from the fresh page rather than leave a hole.
+          const fresh = oldestFresh > newestKnown + 1
+            ? { ...timeline, messages: [...page.messages].reverse(), hasOlder: page.nextBeforeSeq !== null }
+            : { ...timeline, messages: page.messages.reduce(upsertMessage, timeline.messages) };
+          return { ...state, timelines: { ...state.timelines, [conversationId]: fresh } };
+        });
+      } catch (error) {
+        this.onFailure(error, { quiet: true });
+      }
+    }
+  }
+
+  async loadOlder(conversationId: string): Promise<void> {
+    const timeline = this.state.get().timelines[conversationId];
+    const oldest = timeline?.messages[0];
+    if (!timeline?.loaded || !timeline.hasOlder || timeline.loadingOlder || !oldest) return;
+    const setLoading = (loadingOlder: boolean) =>
+      this.state.update((state) => {
+        const current = state.timelines[conversationId];
+        return current ? { ...state, timelines: { ...state.timelines, [conversationId]: { ...current, loadingOlder } } } : state;
+      });
+    setLoading(true);
+    try {
+      const page = await this.client.api.messages.history.query({
+        conversationId,
+        beforeSeq: oldest.seq,
+        limit: historyPageDefaultMessages,
+      });
+      this.state.update((state) => {
+        const current = state.timelines[conversationId];
+        if (!current) return state;
+        return {
+          ...state,
+          timelines: {
+            ...state.timelines,
+            [conversationId]: {
+              ...current,
+              messages: mergeMessages(current.messages, page.messages),
+              hasOlder: page.nextBeforeSeq !== null,
+              loadingOlder: false,
+            },
+          },
+        };
+      });
+    } catch (error) {
+      setLoading(false);
+      this.onFailure(error);
+    }
+  }
+}
