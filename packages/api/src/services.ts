@@ -5,6 +5,7 @@ import type { Logger } from "./logger";
 import type { RateLimiter, RateLimitOptions } from "./rate-limit";
 import type { EventFeed } from "./realtime/feed";
 import type { Presence } from "./realtime/presence";
+import type { TypingService } from "./realtime/typing";
 
 /*
  * The shapes of the services only: domain code imports these types, and the construction in
@@ -25,6 +26,7 @@ export interface ParleyServices {
   db: Database;
   feed: EventFeed;
   presence: Presence;
+  typing: TypingService;
   sendLimiter: RateLimiter;
   clock: Clock;
   logger: Logger;

@@ -9,6 +9,7 @@ import { EventFeed } from "./realtime/feed";
 import { createLocalPresence } from "./realtime/presence";
 import { createRedisPresence } from "./realtime/presence-redis";
 import { createRedisBus, eventLogNamespace } from "./realtime/redis-bus";
+import { createTypingService } from "./realtime/typing";
 import type { ParleyConfig, ParleyServices } from "./services";
 
 export interface StartServicesOptions {
@@ -48,6 +49,7 @@ export async function startServices(
     bus,
     feed,
     presence: redisPresence ?? createLocalPresence({ db: options.db, feed }),
+    typing: createTypingService({ feed, clock }),
     sendLimiter: createRateLimiter({ ...options.config.sendRate, clock }),
     clock,
     logger,

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, inArray, isNull, ne, notInArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, ne, notInArray, sql } from "drizzle-orm";
 
-import { blocks, conversationMembers, conversations, messages, users } from "@parley/db/schema";
+import { conversationMembers, conversations, messages, users } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
 import { transactionWithEvents, type EmitEvent } from "../events/transaction";
@@ -8,15 +8,15 @@ import type { ParleyServices } from "../services";
 import {
   currentMemberRow,
   directKeyOf,
+  isCurrentMember,
   memberRow,
   notAMemberMessage,
-  requireAddableToGroup,
-  requireDirectContact,
   requireGroupRole,
   requireMembership,
   type Executor,
 } from "./membership";
 import { loadReactions, toMessageView } from "./messages";
+import { requireAddableToGroup, requireDirectContact, usersBlockedBy } from "./relationships";
 import { isoDate, type ConversationMemberView, type ConversationSummary, type ConversationView } from "./views";
 
 type ConversationServices = Pick<ParleyServices, "db" | "feed">;
@@ -39,7 +39,7 @@ async function loadMembers(db: Executor, conversationIds: string[]): Promise<Map
     })
     .from(conversationMembers)
     .innerJoin(users, eq(users.id, conversationMembers.userId))
-    .where(and(inArray(conversationMembers.conversationId, conversationIds), isNull(conversationMembers.leftAt)))
+    .where(and(inArray(conversationMembers.conversationId, conversationIds), isCurrentMember()))
     .orderBy(asc(conversationMembers.joinedAt), asc(conversationMembers.userId));
   for (const row of rows) {
     const members = byConversation.get(row.conversationId) ?? [];
@@ -112,7 +112,7 @@ export async function listConversationSummaries(
   input: ListConversationsInput,
 ): Promise<ConversationSummary[]> {
   const { db } = services;
-  const blocked = db.select({ id: blocks.blockedId }).from(blocks).where(eq(blocks.blockerId, input.userId));
+  const blocked = usersBlockedBy(db, input.userId);
   const lastMessage = db
     .select()
     .from(messages)
@@ -126,7 +126,7 @@ export async function listConversationSummaries(
       and unread.seq > ${conversationMembers.lastReadSeq}
       and unread.sender_id <> ${input.userId}
       and unread.deleted_at is null
-      and unread.sender_id not in (select ${blocks.blockedId} from ${blocks} where ${blocks.blockerId} = ${input.userId})
+      and unread.sender_id not in ${blocked}
   )`;
 
   const rows = await db
@@ -155,7 +155,7 @@ export async function listConversationSummaries(
     .where(
       and(
         eq(conversationMembers.userId, input.userId),
-        isNull(conversationMembers.leftAt),
+        isCurrentMember(),
         input.conversationId ? eq(conversations.id, input.conversationId) : undefined,
         input.after
           ? sql`(${activityKey}, ${conversations.id}) < (${input.after.lastActivityAt}::timestamptz, ${input.after.id}::uuid)`
@@ -308,7 +308,7 @@ export async function addGroupMembers(
         and(
           eq(conversationMembers.conversationId, input.conversationId),
           inArray(conversationMembers.userId, candidateIds),
-          isNull(conversationMembers.leftAt),
+          isCurrentMember(),
         ),
       );
     const currentIds = new Set(current.map((row) => row.userId));
@@ -416,7 +416,7 @@ export async function leaveGroup(
         .where(
           and(
             eq(conversationMembers.conversationId, input.conversationId),
-            isNull(conversationMembers.leftAt),
+            isCurrentMember(),
             ne(conversationMembers.userId, input.userId),
           ),
         )
@@ -475,37 +475,10 @@ function emitUpdate(
 
 /* Typing */
 
-export const typingLifetimeMs = 5_000;
-const typingMinIntervalMs = 1_000;
-/** When each (user, conversation) last announced typing, in this process. */
-const lastTypingAtMs = new Map<string, number>();
-
-/**
- * Tells the other members the caller is typing. Repeats within a second are dropped before
- * touching the database: typing indicators are best effort and never stored.
- */
+/** Tells the other members the caller is typing, if the caller is one (see realtime/typing.ts). */
 export async function announceTyping(
-  services: Pick<ParleyServices, "db" | "feed" | "clock">,
+  services: Pick<ParleyServices, "db" | "typing">,
   input: { userId: string; conversationId: string },
 ): Promise<void> {
-  const nowMs = services.clock.now().getTime();
-  const key = `${input.userId}:${input.conversationId}`;
-  const previousMs = lastTypingAtMs.get(key);
-  if (previousMs !== undefined && nowMs - previousMs < typingMinIntervalMs) return;
-  await requireMembership(services.db, input);
-  if (lastTypingAtMs.size > 10_000) {
-    for (const [staleKey, atMs] of lastTypingAtMs) {
-      if (nowMs - atMs >= typingMinIntervalMs) lastTypingAtMs.delete(staleKey);
-    }
-  }
-  lastTypingAtMs.set(key, nowMs);
-  services.feed.publishEphemeral({
-    audience: { conversationId: input.conversationId },
-    event: {
-      type: "typing",
-      conversationId: input.conversationId,
-      userId: input.userId,
-      expiresAt: new Date(nowMs + typingLifetimeMs).toISOString(),
-    },
-  });
+  await services.typing.announce({ ...input, requireMember: () => requireMembership(services.db, input) });
 }

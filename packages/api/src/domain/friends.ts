@@ -6,7 +6,8 @@ import { blocks, friendships, users, type Friendship } from "@parley/db/schema";
 import { DomainError } from "../errors";
 import { transactionWithEvents, type EmitEvent } from "../events/transaction";
 import type { ParleyServices } from "../services";
-import { findUserById, findUserByUsername, hasBlocked, publicUserColumns } from "./users";
+import { acceptedFriendshipsOf, hasBlocked, usersBlockedBy } from "./relationships";
+import { findUserById, findUserByUsername, publicUserColumns } from "./users";
 import {
   isoDate,
   toPublicUser,
@@ -106,12 +107,7 @@ export async function listFriends(services: FriendServices, userId: string): Pro
     .select({ ...publicUserColumns, acceptedAt: friendships.acceptedAt })
     .from(friendships)
     .innerJoin(users, eq(users.id, otherId))
-    .where(
-      and(
-        eq(friendships.status, "accepted"),
-        or(eq(friendships.requesterId, userId), eq(friendships.addresseeId, userId)),
-      ),
-    )
+    .where(acceptedFriendshipsOf(userId))
     .orderBy(asc(sql`lower(${users.username})`));
   const online = await services.presence.isOnline(rows.map((row) => row.id));
   return rows.map((row) => ({
@@ -336,9 +332,8 @@ export async function unblockUser(
 export async function listBlockedUsers(db: Database, userId: string): Promise<PublicUser[]> {
   const rows = await db
     .select(publicUserColumns)
-    .from(blocks)
-    .innerJoin(users, eq(users.id, blocks.blockedId))
-    .where(eq(blocks.blockerId, userId))
+    .from(users)
+    .where(inArray(users.id, usersBlockedBy(db, userId)))
     .orderBy(asc(sql`lower(${users.username})`));
   return rows.map(toPublicUser);
 }

@@ -1,7 +1,7 @@
-import { and, eq, inArray, isNull, or, type SQL } from "drizzle-orm";
+import { and, eq, isNull, type SQL, type SQLWrapper } from "drizzle-orm";
 
 import type { Database, Transaction } from "@parley/db/client";
-import { blocks, conversationMembers, conversations, friendships } from "@parley/db/schema";
+import { conversationMembers, conversations } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
 import type { MemberRole } from "./views";
@@ -20,14 +20,30 @@ export interface Membership {
 /** One message for a conversation that does not exist and one the caller is not in: ids leak nothing. */
 export const notAMemberMessage = "You are not a member of this conversation";
 
-/** One user's membership row in one conversation, whether or not they have left. */
-export function memberRow(conversationId: string, userId: string): SQL {
+/**
+ * One user's membership row in one conversation, whether or not they have left. The
+ * conversation is an id, or a column to join on.
+ */
+export function memberRow(conversationId: string | SQLWrapper, userId: string): SQL {
   return and(eq(conversationMembers.conversationId, conversationId), eq(conversationMembers.userId, userId)) as SQL;
 }
 
+/** Membership rows of people still in their conversation: leaving keeps the row and sets `left_at`. */
+export function isCurrentMember(): SQL {
+  return isNull(conversationMembers.leftAt);
+}
+
 /** The same row while the user is still a member. */
-export function currentMemberRow(conversationId: string, userId: string): SQL {
-  return and(memberRow(conversationId, userId), isNull(conversationMembers.leftAt)) as SQL;
+export function currentMemberRow(conversationId: string | SQLWrapper, userId: string): SQL {
+  return and(memberRow(conversationId, userId), isCurrentMember()) as SQL;
+}
+
+/** The conversations the user is a member of now, as a subquery of `conversationId`s. */
+export function currentConversationsOf(db: Executor, userId: string) {
+  return db
+    .select({ conversationId: conversationMembers.conversationId })
+    .from(conversationMembers)
+    .where(and(eq(conversationMembers.userId, userId), isCurrentMember()));
 }
 
 /**
@@ -92,71 +108,4 @@ export function directKeyOf(userId: string, otherUserId: string): string {
 export function directPeerOf(directKey: string, userId: string): string {
   const [first, second] = directKey.split(":");
   return first === userId ? (second ?? "") : (first ?? "");
-}
-
-export interface ContactRestrictions {
-  /** Not an accepted friend of the user. */
-  notFriends: string[];
-  /** A block exists in either direction. */
-  blocked: string[];
-}
-
-/** Which of `otherUserIds` the user may not converse with, and why. */
-export async function findContactRestrictions(
-  db: Database,
-  query: { userId: string; otherUserIds: string[] },
-): Promise<ContactRestrictions> {
-  const { userId, otherUserIds } = query;
-  if (otherUserIds.length === 0) return { notFriends: [], blocked: [] };
-  const [friendRows, blockRows] = await Promise.all([
-    db
-      .select({ requesterId: friendships.requesterId, addresseeId: friendships.addresseeId })
-      .from(friendships)
-      .where(
-        and(
-          eq(friendships.status, "accepted"),
-          or(
-            and(eq(friendships.requesterId, userId), inArray(friendships.addresseeId, otherUserIds)),
-            and(eq(friendships.addresseeId, userId), inArray(friendships.requesterId, otherUserIds)),
-          ),
-        ),
-      ),
-    db
-      .select({ blockerId: blocks.blockerId, blockedId: blocks.blockedId })
-      .from(blocks)
-      .where(
-        or(
-          and(eq(blocks.blockerId, userId), inArray(blocks.blockedId, otherUserIds)),
-          and(eq(blocks.blockedId, userId), inArray(blocks.blockerId, otherUserIds)),
-        ),
-      ),
-  ]);
-  const friends = new Set(friendRows.map((row) => (row.requesterId === userId ? row.addresseeId : row.requesterId)));
-  const blocked = new Set(blockRows.map((row) => (row.blockerId === userId ? row.blockedId : row.blockerId)));
-  return {
-    notFriends: otherUserIds.filter((id) => !friends.has(id)),
-    blocked: otherUserIds.filter((id) => blocked.has(id)),
-  };
-}
-
-/** Direct messages need an accepted friendship and no block either way. */
-export async function requireDirectContact(db: Database, query: { userId: string; otherUserId: string }): Promise<void> {
-  const restrictions = await findContactRestrictions(db, { userId: query.userId, otherUserIds: [query.otherUserId] });
-  if (restrictions.blocked.length > 0) {
-    throw new DomainError("FORBIDDEN", "You cannot message this user: one of you has blocked the other");
-  }
-  if (restrictions.notFriends.length > 0) {
-    throw new DomainError("FORBIDDEN", "Direct messages need an accepted friendship with this user");
-  }
-}
-
-/** Only the user's accepted friends, with no block either way, may be put into a group by them. */
-export async function requireAddableToGroup(db: Database, query: { userId: string; otherUserIds: string[] }): Promise<void> {
-  const restrictions = await findContactRestrictions(db, query);
-  if (restrictions.blocked.length > 0) {
-    throw new DomainError("FORBIDDEN", "You cannot add a user who blocked you or whom you blocked");
-  }
-  if (restrictions.notFriends.length > 0) {
-    throw new DomainError("FORBIDDEN", "You can only add your accepted friends to a group");
-  }
 }

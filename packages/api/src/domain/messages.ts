@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, isNull, lt, notInArray, sql } from "drizzle-orm";
 
-import { blocks, conversationMembers, conversations, messages, reactions, type Message } from "@parley/db/schema";
+import { conversationMembers, conversations, messages, reactions, type Message } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
 import { transactionWithEvents } from "../events/transaction";
@@ -10,10 +10,10 @@ import {
   directPeerOf,
   memberRow,
   notAMemberMessage,
-  requireDirectContact,
   requireMembership,
   type Executor,
 } from "./membership";
+import { requireDirectContact, usersBlockedBy } from "./relationships";
 import { isoDate, type MemberRole, type MessageView, type ReactionView } from "./views";
 
 type MessageServices = Pick<ParleyServices, "db" | "feed" | "sendLimiter">;
@@ -53,7 +53,7 @@ export async function loadReactions(
     .where(
       and(
         inArray(reactions.messageId, messageIds),
-        viewerId ? notInArray(reactions.userId, blockedBy(db, viewerId)) : undefined,
+        viewerId ? notInArray(reactions.userId, usersBlockedBy(db, viewerId)) : undefined,
       ),
     )
     .orderBy(asc(reactions.createdAt), asc(reactions.userId));
@@ -73,11 +73,6 @@ export async function loadReactions(
 async function withReactions(db: Executor, row: Message): Promise<MessageView> {
   const reactionViews = await loadReactions(db, [row.id]);
   return toMessageView(row, reactionViews.get(row.id) ?? []);
-}
-
-/** The users `userId` has blocked, as a subquery: their messages are hidden from `userId`. */
-function blockedBy(db: Executor, userId: string) {
-  return db.select({ id: blocks.blockedId }).from(blocks).where(eq(blocks.blockerId, userId));
 }
 
 /* Sending */
@@ -216,7 +211,7 @@ export async function readHistory(
       and(
         eq(messages.conversationId, input.conversationId),
         input.beforeSeq === undefined ? undefined : lt(messages.seq, input.beforeSeq),
-        notInArray(messages.senderId, blockedBy(db, input.userId)),
+        notInArray(messages.senderId, usersBlockedBy(db, input.userId)),
       ),
     )
     .orderBy(desc(messages.seq))
@@ -242,14 +237,7 @@ async function requireVisibleMessage(
     .select({ message: messages, kind: conversations.kind, role: conversationMembers.role })
     .from(messages)
     .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-    .innerJoin(
-      conversationMembers,
-      and(
-        eq(conversationMembers.conversationId, messages.conversationId),
-        eq(conversationMembers.userId, query.userId),
-        isNull(conversationMembers.leftAt),
-      ),
-    )
+    .innerJoin(conversationMembers, currentMemberRow(messages.conversationId, query.userId))
     .where(eq(messages.id, query.messageId));
   if (!row) throw new DomainError("FORBIDDEN", "That message is not in a conversation you are a member of");
   return row;

@@ -1,13 +1,13 @@
-import { and, asc, desc, eq, ilike, ne, notExists, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, ne, notInArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
 
 import type { Database, Transaction } from "@parley/db/client";
-import { blocks, users } from "@parley/db/schema";
+import { users } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
-import { friendIdsOf } from "../realtime/presence";
 import { transactionWithEvents } from "../events/transaction";
 import type { ParleyServices } from "../services";
+import { friendIdsOf, hasBlocked, usersWhoBlocked } from "./relationships";
 import { toPublicUser, type PublicUser } from "./views";
 
 type Executor = Database | Transaction;
@@ -47,18 +47,6 @@ export async function findUserByUsername(db: Executor, username: string): Promis
   return row ? toPublicUser(row) : null;
 }
 
-/** Whether `blockerId` has blocked `blockedId` (one direction only). */
-export async function hasBlocked(
-  db: Executor,
-  pair: { blockerId: string; blockedId: string },
-): Promise<boolean> {
-  const [row] = await db
-    .select({ blockerId: blocks.blockerId })
-    .from(blocks)
-    .where(and(eq(blocks.blockerId, pair.blockerId), eq(blocks.blockedId, pair.blockedId)));
-  return row !== undefined;
-}
-
 /** A user as `viewerId` may see them: someone who blocked the viewer looks like no one. */
 export async function getVisibleUser(
   db: Executor,
@@ -94,12 +82,7 @@ export async function searchUsers(
       and(
         ne(users.id, options.viewerId),
         or(usernamePrefix, ilike(users.displayName, `%${escaped}%`)),
-        notExists(
-          db
-            .select({ blockerId: blocks.blockerId })
-            .from(blocks)
-            .where(and(eq(blocks.blockerId, users.id), eq(blocks.blockedId, options.viewerId))),
-        ),
+        notInArray(users.id, usersWhoBlocked(db, options.viewerId)),
       ),
     )
     .orderBy(

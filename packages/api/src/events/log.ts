@@ -1,8 +1,9 @@
-import { and, asc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, or, sql } from "drizzle-orm";
 
 import type { Database, Transaction } from "@parley/db/client";
-import { conversationMembers, eventCounter, events } from "@parley/db/schema";
+import { eventCounter, events } from "@parley/db/schema";
 
+import { currentConversationsOf } from "../domain/membership";
 import type { DurableEvent, PendingEvent, StoredEvent } from "./types";
 
 type Executor = Database | Transaction;
@@ -92,17 +93,13 @@ export async function readEventsForUser(
   db: Executor,
   query: { userId: string; afterId: number; limit: number },
 ): Promise<StoredEvent[]> {
-  const memberships = db
-    .select({ conversationId: conversationMembers.conversationId })
-    .from(conversationMembers)
-    .where(and(eq(conversationMembers.userId, query.userId), isNull(conversationMembers.leftAt)));
   const rows = await db
     .select(storedEventColumns)
     .from(events)
     .where(
       and(
         gt(events.id, query.afterId),
-        or(eq(events.userId, query.userId), inArray(events.conversationId, memberships)),
+        or(eq(events.userId, query.userId), inArray(events.conversationId, currentConversationsOf(db, query.userId))),
       ),
     )
     .orderBy(asc(events.id))

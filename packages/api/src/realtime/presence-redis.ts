@@ -4,10 +4,11 @@ import { Redis } from "ioredis";
 
 import type { Database } from "@parley/db/client";
 
+import { friendIdsOf } from "../domain/relationships";
 import type { Logger } from "../logger";
 import type { EventFeed } from "./feed";
+import { createConnectionCounter, type Presence } from "./presence";
 import { redisRetryDelayMs } from "./redis-bus";
-import { createConnectionCounter, friendIdsOf, type Presence } from "./presence";
 
 /*
  * Presence shared by every Parley process on one Redis. Each process ("node") keeps its own

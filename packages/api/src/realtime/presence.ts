@@ -1,23 +1,7 @@
-import { and, eq, or } from "drizzle-orm";
+import type { Database } from "@parley/db/client";
 
-import type { Database, Transaction } from "@parley/db/client";
-import { friendships } from "@parley/db/schema";
-
+import { friendIdsOf } from "../domain/relationships";
 import type { EventFeed } from "./feed";
-
-/** Accepted friends of a user: the people who see their presence. */
-export async function friendIdsOf(db: Database | Transaction, userId: string): Promise<string[]> {
-  const rows = await db
-    .select({ requesterId: friendships.requesterId, addresseeId: friendships.addresseeId })
-    .from(friendships)
-    .where(
-      and(
-        eq(friendships.status, "accepted"),
-        or(eq(friendships.requesterId, userId), eq(friendships.addresseeId, userId)),
-      ),
-    );
-  return rows.map((row) => (row.requesterId === userId ? row.addresseeId : row.requesterId));
-}
 
 export interface Presence {
   /** A live subscription opened for the user; returns the function that closes it. */

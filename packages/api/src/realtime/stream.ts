@@ -1,9 +1,9 @@
-import { and, eq, isNull } from "drizzle-orm";
 import { tracked, type TrackedEnvelope } from "@trpc/server";
 
 import type { Database } from "@parley/db/client";
-import { blocks, conversationMembers } from "@parley/db/schema";
 
+import { currentConversationsOf } from "../domain/membership";
+import { usersBlockedBy } from "../domain/relationships";
 import { DomainError } from "../errors";
 import { readEventsForUser, readLatestEventId } from "../events/log";
 import type { DurableEvent, EphemeralEvent, StreamReadyEvent } from "../events/types";
@@ -33,16 +33,10 @@ export function parseEventId(value: string): number {
 }
 
 async function loadAudience(db: Database, userId: string) {
-  const [memberships, blocked] = await Promise.all([
-    db
-      .select({ conversationId: conversationMembers.conversationId })
-      .from(conversationMembers)
-      .where(and(eq(conversationMembers.userId, userId), isNull(conversationMembers.leftAt))),
-    db.select({ blockedId: blocks.blockedId }).from(blocks).where(eq(blocks.blockerId, userId)),
-  ]);
+  const [memberships, blocked] = await Promise.all([currentConversationsOf(db, userId), usersBlockedBy(db, userId)]);
   return {
     conversationIds: memberships.map((row) => row.conversationId),
-    blockedUserIds: blocked.map((row) => row.blockedId),
+    blockedUserIds: blocked.map((row) => row.id),
   };
 }
 
