@@ -11,6 +11,8 @@ export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfter
 
 export interface RateLimiter {
   take: (key: string) => RateLimitDecision;
+  /** Gives back a token taken for an action that turned out not to happen. */
+  refund: (key: string) => void;
 }
 
 /** A token bucket per key, held in this process's memory. */
@@ -42,6 +44,10 @@ export function createRateLimiter(options: RateLimitOptions & { clock: Clock }):
         allowed: false,
         retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / options.perSecond)),
       };
+    },
+    refund: (key) => {
+      const bucket = buckets.get(key);
+      if (bucket) bucket.tokens = Math.min(options.burst, bucket.tokens + 1);
     },
   };
 }

@@ -1,6 +1,7 @@
-import type { Clock } from "@parley/auth";
+import type { Clock, SessionCache } from "@parley/auth";
 import type { Database } from "@parley/db/client";
 
+import type { MessageWriter } from "./domain/message-writer";
 import type { Logger } from "./logger";
 import type { RateLimiter, RateLimitOptions } from "./rate-limit";
 import type { EventFeed } from "./realtime/feed";
@@ -25,6 +26,10 @@ export interface ParleyConfig {
 export interface ParleyServices {
   db: Database;
   feed: EventFeed;
+  /** Validated sessions, remembered per process and forgotten when their revocation is in the log. */
+  sessions: SessionCache;
+  /** The send path: concurrent sends are stored in batches, one statement each. */
+  messageWriter: MessageWriter;
   presence: Presence;
   typing: TypingService;
   sendLimiter: RateLimiter;

@@ -1,6 +1,7 @@
-import { systemClock, type Clock } from "@parley/auth";
+import { createSessionCache, systemClock, type Clock } from "@parley/auth";
 import type { Database } from "@parley/db/client";
 
+import { createMessageWriter } from "./domain/message-writer";
 import { silentLogger, type Logger } from "./logger";
 import { startMaintenance } from "./maintenance";
 import { createRateLimiter } from "./rate-limit";
@@ -40,6 +41,12 @@ export async function startServices(
     logger,
     pollIntervalMs: options.feedPollIntervalMs,
   });
+  const sessions = createSessionCache({ db: options.db, clock });
+  // Every node's feed sees every revocation within the bus's latency (the log poll's, at worst).
+  feed.observe(({ event }) => {
+    if (event.type === "session.revoked") sessions.forgetSession(event.sessionId);
+    else if (event.type === "profile.updated") sessions.forgetUser(event.user.id);
+  });
   await feed.start();
   // With Redis, a user is online while any process holds a live subscription for them.
   const redisPresence = redis ? createRedisPresence({ ...redis, ...options.presenceTiming, db: options.db, feed, logger }) : undefined;
@@ -48,6 +55,8 @@ export async function startServices(
     db: options.db,
     bus,
     feed,
+    sessions,
+    messageWriter: createMessageWriter({ db: options.db, publish: (events) => feed.publish(events) }),
     presence: redisPresence ?? createLocalPresence({ db: options.db, feed }),
     typing: createTypingService({ feed, clock }),
     sendLimiter: createRateLimiter({ ...options.config.sendRate, clock }),

@@ -5,8 +5,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError, z } from "zod";
 
-import { validateSessionToken } from "@parley/auth";
-
 import { toTRPCError } from "./errors";
 import { isOriginAllowed } from "./origin";
 import type { ParleyServices } from "./services";
@@ -63,7 +61,7 @@ function findToken(options: CreateContextOptions): { token: string; source: Auth
 export async function createContext(options: CreateContextOptions) {
   const found = findToken(options);
   const auth = found
-    ? await validateSessionToken(options.services.db, found.token, options.services.clock)
+    ? await options.services.sessions.validate(found.token)
     : null;
   return {
     services: options.services,
@@ -76,7 +74,7 @@ export async function createContext(options: CreateContextOptions) {
     /** Validates the connection's token again (WebSocket only: it may have been revoked since). */
     recheckSession:
       options.transport === "websocket" && found
-        ? () => validateSessionToken(options.services.db, found.token, options.services.clock)
+        ? () => options.services.sessions.validate(found.token)
         : null,
   };
 }

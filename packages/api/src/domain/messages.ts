@@ -1,22 +1,17 @@
-import { and, asc, desc, eq, inArray, isNull, lt, notInArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
 
 import { conversationMembers, conversations, messages, reactions, type Message } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
 import { transactionWithEvents } from "../events/transaction";
 import type { ParleyServices } from "../services";
-import {
-  currentMemberRow,
-  directPeerOf,
-  memberRow,
-  notAMemberMessage,
-  requireMembership,
-  type Executor,
-} from "./membership";
-import { requireDirectContact, usersBlockedBy } from "./relationships";
+import { currentMemberRow, notAMemberMessage, requireMembership, type Executor } from "./membership";
+import type { SendOutcome, SendRefusal } from "./message-writer";
+import { preparedPerDatabase } from "./prepared";
+import { usersBlockedBy } from "./relationships";
 import { isoDate, type MemberRole, type MessageView, type ReactionView } from "./views";
 
-type MessageServices = Pick<ParleyServices, "db" | "feed" | "sendLimiter">;
+type MessageServices = Pick<ParleyServices, "db" | "messageWriter" | "sendLimiter">;
 
 export function toMessageView(row: Message, reactionViews: ReactionView[]): MessageView {
   return {
@@ -77,9 +72,6 @@ async function withReactions(db: Executor, row: Message): Promise<MessageView> {
 
 /* Sending */
 
-/** Thrown inside the send transaction to roll back its seq bump when the clientId was taken. */
-class ClientIdTaken extends Error {}
-
 async function findByClientId(db: Executor, senderId: string, clientId: string): Promise<Message | undefined> {
   const [row] = await db
     .select()
@@ -88,12 +80,22 @@ async function findByClientId(db: Executor, senderId: string, clientId: string):
   return row;
 }
 
-async function returnOriginal(db: Executor, original: Message, conversationId: string): Promise<MessageView> {
-  if (original.conversationId !== conversationId) {
+/** A retried send: the message its clientId already stored, as it is now. */
+async function returnOriginal(db: Executor, input: { userId: string; clientId: string; conversationId: string }): Promise<MessageView> {
+  const original = await findByClientId(db, input.userId, input.clientId);
+  if (!original) throw new Error("a send was answered as a duplicate but its message is missing");
+  if (original.conversationId !== input.conversationId) {
     throw new DomainError("CONFLICT", "This clientId was already used for a message in another conversation");
   }
   return withReactions(db, original);
 }
+
+const refusals: Record<SendRefusal, ConstructorParameters<typeof DomainError>> = {
+  not_member: ["FORBIDDEN", notAMemberMessage],
+  blocked: ["FORBIDDEN", "You cannot message this user: one of you has blocked the other"],
+  not_friends: ["FORBIDDEN", "Direct messages need an accepted friendship with this user"],
+  bad_reply: ["BAD_REQUEST", "replyToId must be a message in this conversation"],
+};
 
 export interface SendMessageInput {
   userId: string;
@@ -104,89 +106,37 @@ export interface SendMessageInput {
 }
 
 /**
- * Stores a message and announces it. Idempotent per (sender, clientId): a retry returns the
- * stored message as it is now (even if the retry's body differs), without taking a rate-limit
- * token. The unique index `messages_sender_client_id_key` decides races, not memory.
+ * Stores a message and announces it, in one database statement shared with the sends that
+ * arrive at the same moment (see message-writer.ts). Idempotent per (sender, clientId): a retry
+ * returns the stored message as it is now (even if the retry's body differs) and gives back its
+ * rate-limit token. The unique index `messages_sender_client_id_key` decides races, not memory.
  */
 export async function sendMessage(services: MessageServices, input: SendMessageInput): Promise<MessageView> {
-  const { db } = services;
-  // Independent reads, run side by side: a send is acknowledged a round trip sooner.
-  const [membership, original] = await Promise.all([
-    requireMembership(db, input),
-    findByClientId(db, input.userId, input.clientId),
-  ]);
-  if (original) return returnOriginal(db, original, input.conversationId);
-
-  if (membership.kind === "direct" && membership.directKey) {
-    await requireDirectContact(db, { userId: input.userId, otherUserId: directPeerOf(membership.directKey, input.userId) });
-  }
-  if (input.replyToId) {
-    const [target] = await db
-      .select({ id: messages.id })
-      .from(messages)
-      .where(and(eq(messages.id, input.replyToId), eq(messages.conversationId, input.conversationId)));
-    if (!target) throw new DomainError("BAD_REQUEST", "replyToId must be a message in this conversation");
-  }
   const decision = services.sendLimiter.take(input.userId);
   if (!decision.allowed) {
+    // A retry of a message that was stored is answered whatever the rate.
+    if (await findByClientId(services.db, input.userId, input.clientId)) return returnOriginal(services.db, input);
     throw new DomainError("TOO_MANY_REQUESTS", "You are sending messages too fast; try again shortly", {
       retryAfterSeconds: decision.retryAfterSeconds,
     });
   }
-
+  let result: SendOutcome;
   try {
-    return await transactionWithEvents(services, async (tx, emit) => {
-      // The row lock taken here serialises senders per conversation: seq is gap-free and in commit order.
-      const [bumped] = await tx
-        .update(conversations)
-        .set({ lastSeq: sql`${conversations.lastSeq} + 1`, lastActivityAt: sql`now()` })
-        .where(eq(conversations.id, input.conversationId))
-        .returning({ lastSeq: conversations.lastSeq });
-      if (!bumped) throw new DomainError("FORBIDDEN", notAMemberMessage);
-      // Everything under the lock goes out in one round trip (pipelined on the transaction's
-      // connection): every other sender to this conversation waits for as long as we hold it.
-      const [[stillMember], [row]] = await Promise.all([
-        // Read again under the lock: a removal that committed while we waited has taken effect.
-        tx
-          .select({ userId: conversationMembers.userId })
-          .from(conversationMembers)
-          .where(
-            currentMemberRow(input.conversationId, input.userId),
-          ),
-        tx
-          .insert(messages)
-          .values({
-            conversationId: input.conversationId,
-            seq: bumped.lastSeq,
-            senderId: input.userId,
-            clientId: input.clientId,
-            body: input.body,
-            replyToId: input.replyToId ?? null,
-          })
-          .onConflictDoNothing({ target: [messages.senderId, messages.clientId] })
-          .returning(),
-        tx
-          .update(conversationMembers)
-          .set({ lastReadSeq: sql`greatest(${conversationMembers.lastReadSeq}, ${bumped.lastSeq})` })
-          .where(
-            memberRow(input.conversationId, input.userId),
-          ),
-      ]);
-      // Either way the transaction rolls back, taking the insert and the read position with it.
-      if (!stillMember) throw new DomainError("FORBIDDEN", notAMemberMessage);
-      if (!row) throw new ClientIdTaken();
-
-      const message = toMessageView(row, []);
-      emit({ conversationId: input.conversationId }, { type: "message.created", conversationId: input.conversationId, message });
-      return message;
+    result = await services.messageWriter.write({
+      conversationId: input.conversationId,
+      senderId: input.userId,
+      clientId: input.clientId,
+      body: input.body,
+      replyToId: input.replyToId ?? null,
     });
   } catch (error) {
-    if (!(error instanceof ClientIdTaken)) throw error;
+    services.sendLimiter.refund(input.userId);
+    throw error;
   }
-  // A concurrent send with the same clientId committed first; ours rolled back without a trace.
-  const winner = await findByClientId(db, input.userId, input.clientId);
-  if (!winner) throw new Error("a send lost the clientId race but the winning message is missing");
-  return returnOriginal(db, winner, input.conversationId);
+  if (result.outcome === "created") return result.message;
+  services.sendLimiter.refund(input.userId);
+  if (result.outcome === "duplicate") return returnOriginal(services.db, input);
+  throw new DomainError(...refusals[result.outcome]);
 }
 
 /* Reading */
@@ -197,34 +147,34 @@ export interface HistoryPage {
   nextBeforeSeq: number | null;
 }
 
-/** Newest first, keyset-paginated on (conversation_id, seq); messages from users the caller blocked are left out. */
+const historyStatement = preparedPerDatabase((db) =>
+  db
+    .select({ page: sql<{ messages: MessageView[]; more: boolean } | null>`page` })
+    .from(
+      sql`parley_history(${sql.placeholder("viewer")}::uuid, ${sql.placeholder("conversation")}::uuid, ${sql.placeholder("beforeSeq")}::integer, ${sql.placeholder("limit")}::integer) as page`,
+    )
+    .prepare("parley_history"),
+);
+
+/**
+ * Newest first, keyset-paginated on (conversation_id, seq); messages and reactions from users
+ * the caller blocked are left out. One statement: `parley_history` (migration 0003).
+ */
 export async function readHistory(
   services: Pick<ParleyServices, "db">,
   input: { userId: string; conversationId: string; beforeSeq?: number; limit: number },
 ): Promise<HistoryPage> {
-  const { db } = services;
-  await requireMembership(db, input);
-  const rows = await db
-    .select()
-    .from(messages)
-    .where(
-      and(
-        eq(messages.conversationId, input.conversationId),
-        input.beforeSeq === undefined ? undefined : lt(messages.seq, input.beforeSeq),
-        notInArray(messages.senderId, usersBlockedBy(db, input.userId)),
-      ),
-    )
-    .orderBy(desc(messages.seq))
-    .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  const reactionViews = await loadReactions(
-    db,
-    page.filter((row) => row.deletedAt === null).map((row) => row.id),
-    input.userId,
-  );
+  const [row] = await historyStatement(services.db).execute({
+    viewer: input.userId,
+    conversation: input.conversationId,
+    beforeSeq: input.beforeSeq ?? null,
+    limit: input.limit,
+  });
+  const page = row?.page;
+  if (!page) throw new DomainError("FORBIDDEN", notAMemberMessage);
   return {
-    messages: page.map((row) => toMessageView(row, reactionViews.get(row.id) ?? [])),
-    nextBeforeSeq: rows.length > input.limit ? (page.at(-1)?.seq ?? null) : null,
+    messages: page.messages,
+    nextBeforeSeq: page.more ? (page.messages.at(-1)?.seq ?? null) : null,
   };
 }
 

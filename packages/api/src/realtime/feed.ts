@@ -75,6 +75,7 @@ export class EventFeed {
   readonly #pending = new Map<number, StoredEvent>();
   readonly #byConversation = new Map<string, Set<Subscriber>>();
   readonly #byUser = new Map<string, Set<Subscriber>>();
+  readonly #observers: ((stored: StoredEvent) => void)[] = [];
   #catchUp: Promise<void> | null = null;
   #catchUpAgain = false;
   #gapTimer: NodeJS.Timeout | null = null;
@@ -120,6 +121,14 @@ export class EventFeed {
 
   publishEphemeral(envelope: EphemeralEnvelope): void {
     this.#bus.publishEphemeral(envelope);
+  }
+
+  /**
+   * Sees every durable event in log order, whoever it is addressed to, before any subscriber
+   * does: for per-process state that must follow the log (the session cache).
+   */
+  observe(observer: (stored: StoredEvent) => void): void {
+    this.#observers.push(observer);
   }
 
   subscribe(userId: string, deliver: (item: FeedItem) => void): FeedSubscription {
@@ -204,6 +213,7 @@ export class EventFeed {
   }
 
   #dispatch(stored: StoredEvent): void {
+    for (const observer of this.#observers) observer(stored);
     const item: FeedItem = { kind: "durable", stored };
     if (stored.conversationId) {
       const sender = senderOf(stored.event);
