@@ -5,7 +5,7 @@ import { conversationMembers, conversations, messages, reactions, type Message }
 import { DomainError } from "../errors";
 import { transactionWithEvents } from "../events/transaction";
 import type { ParleyServices } from "../services";
-import { currentMemberRow, notAMemberMessage, requireMembership, type Executor } from "./membership";
+import { currentMemberRow, notAMemberMessage, type Executor } from "./membership";
 import type { SendOutcome, SendRefusal } from "./message-writer";
 import { preparedPerDatabase } from "./prepared";
 import { usersBlockedBy } from "./relationships";
@@ -311,31 +311,39 @@ export async function removeReaction(
   });
 }
 
+const markReadStatement = preparedPerDatabase((db) =>
+  db
+    .select({ lastReadSeq: sql<number>`last_read_seq`, eventId: sql<number | string | null>`event_id` })
+    .from(
+      sql`parley_mark_read(${sql.placeholder("viewer")}::uuid, ${sql.placeholder("conversation")}::uuid, ${sql.placeholder("seq")}::integer)`,
+    )
+    .prepare("parley_mark_read"),
+);
+
 /**
  * Moves the caller's read position forward to `seq` (never back, never past the newest message)
- * and tells the conversation, which includes the caller's other devices.
+ * and tells the conversation, which includes the caller's other devices. One statement:
+ * `parley_mark_read` (migration 0004).
  */
 export async function markRead(
   services: Pick<ParleyServices, "db" | "feed">,
   input: { userId: string; conversationId: string; seq: number },
 ): Promise<{ lastReadSeq: number }> {
-  return transactionWithEvents(services, async (tx, emit) => {
-    const target = sql`least(${input.seq}::integer, (select ${conversations.lastSeq} from ${conversations} where ${conversations.id} = ${input.conversationId}))`;
-    const [moved] = await tx
-      .update(conversationMembers)
-      .set({ lastReadSeq: target })
-      .where(
-        and(currentMemberRow(input.conversationId, input.userId), sql`${conversationMembers.lastReadSeq} < ${target}`),
-      )
-      .returning({ lastReadSeq: conversationMembers.lastReadSeq });
-    if (!moved) {
-      const membership = await requireMembership(tx, input);
-      return { lastReadSeq: membership.lastReadSeq };
-    }
-    emit(
-      { conversationId: input.conversationId },
-      { type: "receipt.read", conversationId: input.conversationId, userId: input.userId, lastReadSeq: moved.lastReadSeq },
-    );
-    return { lastReadSeq: moved.lastReadSeq };
+  const [row] = await markReadStatement(services.db).execute({
+    viewer: input.userId,
+    conversation: input.conversationId,
+    seq: input.seq,
   });
+  if (!row) throw new DomainError("FORBIDDEN", notAMemberMessage);
+  if (row.eventId !== null) {
+    services.feed.publish([
+      {
+        id: Number(row.eventId),
+        conversationId: input.conversationId,
+        userId: null,
+        event: { type: "receipt.read", conversationId: input.conversationId, userId: input.userId, lastReadSeq: row.lastReadSeq },
+      },
+    ]);
+  }
+  return { lastReadSeq: row.lastReadSeq };
 }
