@@ -35,10 +35,12 @@ async function postgresReachable(url: string): Promise<boolean> {
 
 /**
  * A fresh, migrated database for this run: `parley_bench_<timestamp>` beside DATABASE_URL (or on
- * the local Postgres when it answers), else a PGlite folder in the temp directory.
+ * the local Postgres when it answers), else (or with `pglite`) a PGlite folder in the temp directory.
  */
-export async function createBenchDatabase(options: { keep: boolean }): Promise<BenchDatabase> {
-  const adminUrl = process.env.DATABASE_URL || ((await postgresReachable(localPostgresUrl)) ? localPostgresUrl : null);
+export async function createBenchDatabase(options: { keep: boolean; pglite: boolean }): Promise<BenchDatabase> {
+  const adminUrl = options.pglite
+    ? null
+    : process.env.DATABASE_URL || ((await postgresReachable(localPostgresUrl)) ? localPostgresUrl : null);
   if (!adminUrl) {
     const dataDir = mkdtempSync(join(tmpdir(), "parley-bench-"));
     const handle = createDb({ dataDir });

@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { performance } from "node:perf_hooks";
 
-import type { SeededUser } from "./seed";
+import { watchEventLoopLag } from "./event-loop-lag";
+import { reportProgress } from "./progress";
 import type { ChatProtocol, LiveConnection } from "./protocol/types";
+import type { SeededUser } from "./seed";
 import { summarize, type LatencySummary } from "./statistics";
+import { lateSendThresholdMs } from "./warnings";
 
 interface Expectation {
   senderId: string;
@@ -79,21 +82,32 @@ export async function connectClients(options: {
   users: { user: SeededUser; serverUrl: string }[];
   tracker?: DeliveryTracker;
   concurrency?: number;
+  /** Receives a progress line every few seconds. */
+  progress?: { log: (message: string) => void; label: string };
 }): Promise<ConnectedClient[]> {
   const connected: ConnectedClient[] = new Array(options.users.length);
   let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(options.concurrency ?? 50, options.users.length) }, async () => {
-      while (next < options.users.length) {
-        const index = next++;
-        const entry = options.users[index] as { user: SeededUser; serverUrl: string };
-        const connection = await options.protocol.subscribe(entry.serverUrl, entry.user.token, (message) =>
-          options.tracker?.receive(entry.user.id, message.clientId),
-        );
-        connected[index] = { ...entry, connection };
-      }
-    }),
-  );
+  let opened = 0;
+  const { progress } = options;
+  const stopProgress = progress
+    ? reportProgress(progress.log, (elapsedSeconds) => `${progress.label}: ${elapsedSeconds} s, ${opened} of ${options.users.length} subscribed`)
+    : () => {};
+  const connectInTurn = async () => {
+    while (next < options.users.length) {
+      const index = next++;
+      const entry = options.users[index] as { user: SeededUser; serverUrl: string };
+      const connection = await options.protocol.subscribe(entry.serverUrl, entry.user.token, (message) =>
+        options.tracker?.receive(entry.user.id, message.clientId),
+      );
+      connected[index] = { ...entry, connection };
+      opened += 1;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 50, options.users.length) }, connectInTurn));
+  } finally {
+    stopProgress();
+  }
   return connected;
 }
 
@@ -152,6 +166,8 @@ export interface OpenLoopResult {
   /** Sends not made because `maxInFlight` were already waiting: the server was overloaded. */
   skipped: number;
   firstError: string | null;
+  /** Sends acknowledged (committed) before the run ended. */
+  acknowledged: number;
   /** Acknowledged sends per second over the run. */
   achievedRate: number;
   sendToReceive: LatencySummary;
@@ -160,6 +176,10 @@ export interface OpenLoopResult {
   deliveredRatio: number;
   /** How late the load generator's own timers ran (p99): its share of the figures above. */
   loadGeneratorLagP99Ms: number;
+  /** Sends the schedule called for, made or not. */
+  scheduledSends: number;
+  /** Sends made (or skipped) more than `lateSendThresholdMs` after their slot in the schedule. */
+  lateSends: number;
   samples: number[];
 }
 
@@ -176,6 +196,8 @@ export async function runOpenLoop(options: {
   drainMs?: number;
   /** Bounds the backlog of an overloaded server, and so the run's length and memory. */
   maxInFlight?: number;
+  /** Receives a progress line every few seconds. */
+  progress?: { log: (message: string) => void; label: string };
 }): Promise<OpenLoopResult> {
   const maxInFlight = options.maxInFlight ?? 1_000;
   const { tracker } = options;
@@ -184,13 +206,23 @@ export async function runOpenLoop(options: {
   let sent = 0;
   let failed = 0;
   let skipped = 0;
+  let lateSends = 0;
   let firstError: string | null = null;
   const inflight = new Set<Promise<void>>();
-  const lag = monitorEventLoopDelay({ resolution: 5 });
-  lag.enable();
+  const lag = watchEventLoopLag();
   const start = performance.now();
+  const intervalMs = 1_000 / options.ratePerSecond;
+  const { progress } = options;
+  const stopProgress = progress
+    ? reportProgress(progress.log, (elapsedSeconds) =>
+        `${progress.label}: ${elapsedSeconds} s, sent ${sent - skipped}, acknowledged ${acks.length}, ` +
+          `received ${tracker.delivered} of ${tracker.expected}${skipped ? `, not sent ${skipped}` : ""}`,
+      )
+    : () => {};
 
   const fire = (sender: Sender) => {
+    // Send number `sent + 1` has its slot at (sent + 1) × interval after the start.
+    if (performance.now() - start - (sent + 1) * intervalMs > lateSendThresholdMs) lateSends += 1;
     if (inflight.size >= maxInFlight) {
       sent += 1;
       skipped += 1;
@@ -231,7 +263,8 @@ export async function runOpenLoop(options: {
   await Promise.all(inflight);
   const ackedWithinMs = performance.now() - start;
   await tracker.drain(options.drainMs ?? 5_000);
-  lag.disable();
+  const loadGeneratorLagP99Ms = lag.stop();
+  stopProgress();
 
   return {
     targetRate: options.ratePerSecond,
@@ -240,11 +273,14 @@ export async function runOpenLoop(options: {
     failed,
     skipped,
     firstError,
+    acknowledged: acks.length,
     achievedRate: Math.round((acks.length / ackedWithinMs) * 1_000),
     sendToReceive: summarize(tracker.latencies),
     ack: summarize(acks),
     deliveredRatio: tracker.expected === 0 ? 0 : Math.round((tracker.delivered / tracker.expected) * 10_000) / 10_000,
-    loadGeneratorLagP99Ms: Math.round((lag.percentile(99) / 1e6) * 100) / 100,
+    loadGeneratorLagP99Ms,
+    scheduledSends: sent,
+    lateSends,
     samples: tracker.latencies,
   };
 }

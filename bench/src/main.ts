@@ -6,8 +6,11 @@ import { fileURLToPath } from "node:url";
 import { createBenchDatabase, findRedis, machineInfo } from "./environment";
 import { parseOptions, usage } from "./options";
 import { renderLatencySvg, renderTable } from "./report";
-import { scenarios, type BenchContext, type ScenarioId, type ScenarioResult } from "./scenarios";
+import type { BenchContext } from "./scenarios/context";
+import { scenarios, type ScenarioId } from "./scenarios/index";
+import type { ScenarioResult } from "./scenarios/result";
 import { openSeeder } from "./seed";
+import { loadAverageWarning } from "./warnings";
 
 const defaultOutput = fileURLToPath(new URL("../results", import.meta.url));
 
@@ -22,11 +25,14 @@ async function main(): Promise<void> {
     return;
   }
   const machine = machineInfo();
-  const database = await createBenchDatabase({ keep: options.keepDatabase });
+  const database = await createBenchDatabase({ keep: options.keepDatabase, pglite: options.pglite });
   const redisUrl = await findRedis();
   log(`database: ${database.description}`);
   log(`redis: ${redisUrl ?? "none (the two-node scenario is skipped)"}`);
   log(`machine: ${machine.cpuCount} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}, open files ${machine.openFileLimit}, load average ${machine.loadAverageAtStart}`);
+  // Every scenario carries this one, so each table and each JSON entry says it on its own.
+  const runWarnings = loadAverageWarning(machine.loadAverageAtStart);
+  for (const warning of runWarnings) log(`WARNING: ${warning}`);
   // Interrupted: the servers exit with us (they watch their IPC channel); the database goes too.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
@@ -41,6 +47,7 @@ async function main(): Promise<void> {
   try {
     for (const id of options.scenarios as ScenarioId[]) {
       const result = await scenarios[id](context);
+      result.warnings.unshift(...runWarnings);
       results.push(result);
       process.stdout.write(`${renderTable([result])}\n`);
     }
@@ -55,6 +62,10 @@ async function main(): Promise<void> {
     database: database.location.kind === "postgres" ? database.description.replace(/, database .*/, "") : "PGlite (embedded)",
     redis: redisUrl ? "Redis on loopback" : null,
     options,
+    warnings: [
+      ...runWarnings,
+      ...results.flatMap((result) => result.warnings.filter((warning) => !runWarnings.includes(warning)).map((warning) => `${result.id}: ${warning}`)),
+    ],
     scenarios: results.map(({ curves, ...rest }) => ({ ...rest, percentiles: curves ?? [] })),
   };
   mkdirSync(options.output, { recursive: true });

@@ -15,6 +15,11 @@ export interface ServerStats {
   externalBytes: number;
   arrayBuffersBytes: number;
   webSocketConnections: number;
+  /** The server process's `process.cpuUsage()` since it started. */
+  cpuUserMicros: number;
+  cpuSystemMicros: number;
+  /** Statements the server has sent to the database since it started. */
+  databaseStatements: number;
 }
 
 /** A server under test, in its own process so the load generator never shares its event loop. */

@@ -1,10 +1,12 @@
-import type { ScenarioResult } from "./scenarios";
+import type { GoalStatus, ScenarioResult } from "./scenarios/result";
 
 function format(value: number): string {
   if (!Number.isFinite(value)) return "–";
   if (Math.abs(value) >= 100) return Math.round(value).toLocaleString("en");
   return String(Math.round(value * 100) / 100);
 }
+
+const goalLabels: Record<GoalStatus, string> = { met: "met         ", missed: "MISSED      ", "not measured": "not measured" };
 
 /** The results as a plain-text table, one block per scenario. */
 export function renderTable(results: ScenarioResult[]): string {
@@ -17,7 +19,7 @@ export function renderTable(results: ScenarioResult[]): string {
       continue;
     }
     const body = result.rows.map((entry) => [
-      `${entry.metric} (${entry.unit})`,
+      entry.unit ? `${entry.metric} (${entry.unit})` : entry.metric,
       format(entry.parley),
       format(entry.baseline),
       format(entry.ratio),
@@ -26,7 +28,10 @@ export function renderTable(results: ScenarioResult[]): string {
     const render = (cells: string[]) =>
       cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join("  ");
     lines.push(render(header), widths.map((width) => "-".repeat(width)).join("  "), ...body.map(render));
-    for (const goal of result.goals) lines.push(`goal ${goal.met ? "met   " : "MISSED"}: ${goal.description}`);
+    for (const goal of result.goals) {
+      lines.push(`goal ${goalLabels[goal.status]}: ${goal.description}${goal.reason ? ` (${goal.reason})` : ""}`);
+    }
+    for (const warning of result.warnings) lines.push(`WARNING: ${warning}`);
     for (const note of result.notes) lines.push(`note: ${note}`);
   }
   return lines.join("\n");

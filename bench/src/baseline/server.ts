@@ -215,6 +215,8 @@ process.on("message", (message: { type?: string }) => {
   if (message?.type !== "stats") return;
   (globalThis as { gc?: () => void }).gc?.();
   const memory = process.memoryUsage();
+  // Read after the collection, as Parley's node does, so neither counts the forced one.
+  const cpu = process.cpuUsage();
   process.send?.({
     type: "stats",
     rssBytes: memory.rss,
@@ -222,6 +224,9 @@ process.on("message", (message: { type?: string }) => {
     externalBytes: memory.external,
     arrayBuffersBytes: memory.arrayBuffers,
     webSocketConnections: wss.clients.size,
+    cpuUserMicros: cpu.user,
+    cpuSystemMicros: cpu.system,
+    databaseStatements: db.statementCount(),
   });
 });
 
