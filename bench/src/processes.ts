@@ -19,7 +19,7 @@ export interface ServerStats {
   cpuUserMicros: number;
   cpuSystemMicros: number;
   /** Statements the server has sent to the database since it started. */
-  databaseStatements: number;
+  databaseStatements: number | null;
 }
 
 /** A server under test, in its own process so the load generator never shares its event loop. */
@@ -106,6 +106,7 @@ export function startParleyNode(options: StartServerOptions): Promise<ServerProc
     // The benchmark drives a few clients far past a person's send rate.
     SEND_RATE_BURST: "1000000",
     SEND_RATE_PER_SECOND: "1000000",
+    COUNT_DATABASE_STATEMENTS: "1",
   });
 }
 

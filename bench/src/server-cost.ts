@@ -12,8 +12,9 @@ export interface ServerCost {
   statementsPerSend: number;
 }
 
+/** NaN when a server did not count (a Parley node started without COUNT_DATABASE_STATEMENTS=1). */
 function sum(stats: ServerStats[], field: "cpuUserMicros" | "cpuSystemMicros" | "databaseStatements"): number {
-  return stats.reduce((total, entry) => total + entry[field], 0);
+  return stats.reduce((total, entry) => total + (entry[field] ?? Number.NaN), 0);
 }
 
 function perSend(total: number, sends: number): number {

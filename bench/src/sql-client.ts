@@ -8,8 +8,8 @@ export interface SqlClient {
   query: <TRow = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<TRow[]>;
   /** Runs `work` in one transaction on one connection. */
   transaction: <TResult>(work: (client: Pick<SqlClient, "query">) => Promise<TResult>) => Promise<TResult>;
-  /** Statements sent to the database so far, counted as @parley/db's handle counts them. */
-  statementCount: () => number;
+  /** Statements sent to the database so far, counted as @parley/db's handle counts them (null: not counted). */
+  statementCount: () => number | null;
   close: () => Promise<void>;
 }
 

@@ -62,6 +62,8 @@ export const nodeServerEnvSchema = serverEnvSchema.extend({
   FEED_POLL_INTERVAL_MS: positiveWholeNumber(1_000),
   PRESENCE_HEARTBEAT_MS: positiveWholeNumber(5_000),
   PRESENCE_NODE_TTL_MS: positiveWholeNumber(30_000),
+  /** The bench's statements per send; off by default because counting costs a stack trace per query. */
+  COUNT_DATABASE_STATEMENTS: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0"),
 });
 
 export class InvalidEnvError extends Error {

@@ -49,14 +49,18 @@ export interface NodeServerStats {
   cpuUserMicros: number;
   cpuSystemMicros: number;
   /** Statements this node has sent to the database since it started. */
-  databaseStatements: number;
+  /** Null unless started with COUNT_DATABASE_STATEMENTS=1. */
+  databaseStatements: number | null;
 }
 
 async function main(): Promise<void> {
   const env = readEnv(nodeServerEnvSchema);
   const logger = createStderrLogger(env.LOG_LEVEL);
   const database = createDb(
-    env.DATABASE_URL ? { url: env.DATABASE_URL, maxConnections: env.DATABASE_POOL_SIZE } : { dataDir: env.DATA_DIR },
+    {
+      ...(env.DATABASE_URL ? { url: env.DATABASE_URL, maxConnections: env.DATABASE_POOL_SIZE } : { dataDir: env.DATA_DIR }),
+      countStatements: env.COUNT_DATABASE_STATEMENTS === "1",
+    },
   );
   await migrate(database);
   const services = await startServices({

@@ -112,13 +112,19 @@ describe("statementCount", () => {
 
   /** How many statements `work` sent, read off the handle before and after. */
   async function statementsSentBy(handle: DatabaseHandle, work: () => Promise<unknown>): Promise<number> {
-    const before = handle.statementCount();
+    const before = handle.statementCount() ?? Number.NaN;
     await work();
-    return handle.statementCount() - before;
+    return (handle.statementCount() ?? Number.NaN) - before;
   }
 
-  it("counts Drizzle queries, raw driver queries, and a transaction's BEGIN and COMMIT", async () => {
+  it("counts nothing unless asked to", async () => {
     database = await createMigratedDatabase();
+    await database.handle.ping();
+    expect(database.handle.statementCount()).toBeNull();
+  });
+
+  it("counts Drizzle queries, raw driver queries, and a transaction's BEGIN and COMMIT", async () => {
+    database = await createMigratedDatabase({ countStatements: true });
     const { handle, db } = database;
     // A fresh connection first asks the server for its array types; count after that.
     await handle.ping();
@@ -146,7 +152,7 @@ describe("statementCount", () => {
   });
 
   it("counts PGlite's own query, exec and transaction calls, not only Drizzle's", async () => {
-    const handle = createDb({ memory: true });
+    const handle = createDb({ memory: true, countStatements: true });
     try {
       const pglite = handle.pglite as PGlite;
       // Starting the engine runs statements of its own (its array types); count after it.

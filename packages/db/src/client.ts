@@ -28,9 +28,9 @@ export interface DatabaseHandle {
   /**
    * Statements sent to the database through this handle so far, whoever issued them (Drizzle,
    * raw driver calls, the migrator), BEGIN and COMMIT included. A multi-statement simple query
-   * counts once: it is one message to the server.
+   * counts once: it is one message to the server. Null unless created with `countStatements`.
    */
-  statementCount: () => number;
+  statementCount: () => number | null;
   close: () => Promise<void>;
   /** Present on PGlite only: the embedded instance, for the migrator. */
   pglite?: PGlite;
@@ -47,6 +47,11 @@ export interface CreateDbOptions {
   memory?: boolean;
   /** Pool size for postgres.js. */
   maxConnections?: number;
+  /**
+   * Count statements (the bench's statements per send). Off by default: postgres.js's per-query
+   * hook captures a stack trace for every query and keeps each query's parameters on its errors.
+   */
+  countStatements?: boolean;
 }
 
 export function createDb(options: CreateDbOptions): DatabaseHandle {
@@ -58,9 +63,11 @@ export function createDb(options: CreateDbOptions): DatabaseHandle {
       // Timestamps and ids stay in their Postgres text forms; Drizzle maps them.
       prepare: true,
       // Called once for every query the driver writes to a connection, tagged, unsafe, begin and commit alike.
-      debug: () => {
-        statements += 1;
-      },
+      debug: options.countStatements
+        ? () => {
+            statements += 1;
+          }
+        : undefined,
     });
     const db = drizzlePostgres(client, { schema }) as unknown as Database;
     return {
@@ -71,7 +78,7 @@ export function createDb(options: CreateDbOptions): DatabaseHandle {
       ping: async () => {
         await db.execute(sql`select 1`);
       },
-      statementCount: () => statements,
+      statementCount: () => (options.countStatements ? statements : null),
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -85,7 +92,7 @@ export function createDb(options: CreateDbOptions): DatabaseHandle {
     mkdirSync(location, { recursive: true });
     pglite = new PGlite(location);
   }
-  const statementCount = countStatementsSentTo(pglite);
+  const statementCount = options.countStatements ? countStatementsSentTo(pglite) : () => null;
   const db = drizzlePglite(pglite, { schema }) as unknown as Database;
   return {
     db,

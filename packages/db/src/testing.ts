@@ -4,7 +4,7 @@ import type { SQL } from "drizzle-orm";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 
-import type { Database, DatabaseHandle } from "./client";
+import type { CreateDbOptions, Database, DatabaseHandle } from "./client";
 import { createDb } from "./client";
 import { readDatabaseEnv } from "./env";
 import { migrate } from "./migrate";
@@ -28,13 +28,13 @@ export const onPostgres = testDatabaseUrl !== undefined;
  * A database with nothing in it: a fresh in-memory PGlite, or on Postgres a new
  * `parley_t_<random>` database beside the one DATABASE_URL names, dropped by `dispose`.
  */
-export async function createEmptyDatabase(): Promise<TestDatabase> {
+export async function createEmptyDatabase(options: Pick<CreateDbOptions, "countStatements"> = {}): Promise<TestDatabase> {
   if (!testDatabaseUrl) {
-    const handle = createDb({ memory: true });
+    const handle = createDb({ memory: true, ...options });
     return { handle, db: handle.db, url: undefined, dispose: () => handle.close() };
   }
   const throwaway = await createThrowawayPostgresDatabase(testDatabaseUrl);
-  const handle = createDb({ url: throwaway.url, maxConnections: 4 });
+  const handle = createDb({ url: throwaway.url, maxConnections: 4, ...options });
   return {
     handle,
     db: handle.db,
@@ -47,8 +47,8 @@ export async function createEmptyDatabase(): Promise<TestDatabase> {
 }
 
 /** An empty database with every committed migration applied. */
-export async function createMigratedDatabase(): Promise<TestDatabase> {
-  const database = await createEmptyDatabase();
+export async function createMigratedDatabase(options: Pick<CreateDbOptions, "countStatements"> = {}): Promise<TestDatabase> {
+  const database = await createEmptyDatabase(options);
   try {
     await migrate(database.handle);
   } catch (error) {
