@@ -1,6 +1,6 @@
 /**
- * Parley's one Node process: Next.js pages, tRPC over HTTP (the App Router route at /api/trpc,
- * fed the services started here) and tRPC over WebSocket (upgrades on /api/trpc), on one port.
+ * Parley's one Node process: Next.js pages, tRPC over HTTP and tRPC over WebSocket (both on
+ * /api/trpc, served here with the one services instance, never through Next.js), on one port.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
@@ -9,7 +9,13 @@ import { fileURLToPath } from "node:url";
 import next from "next";
 import { pino } from "pino";
 
-import { clientAddressHeader, createWebSocketTransport, startServices } from "@parley/api";
+import {
+  clientAddressHeader,
+  createNodeRequestListener,
+  createWebSocketTransport,
+  startServices,
+  trpcEndpoint,
+} from "@parley/api";
 import { InvalidEnvError } from "@parley/api/env";
 import { createDb } from "@parley/db/client";
 import { migrate } from "@parley/db/migrate";
@@ -17,7 +23,6 @@ import { migrate } from "@parley/db/migrate";
 import { loadDotEnvFile, readServerEnv, type ServerEnv } from "./src/env";
 import { serveLiveness, serveReadiness } from "./src/server/health";
 import { enforceRequestBodyLimit } from "./src/server/request-body-limit";
-import { registerServices, unregisterServices } from "./src/server/services-registry";
 
 /** How long in-flight HTTP requests get to finish after SIGTERM before their sockets are cut. */
 const productionDrainTimeoutMs = 10_000;
@@ -87,7 +92,7 @@ const services = await startServices({
     secureCookies: env.nodeEnv === "production",
   },
 }).catch((error: unknown) => exitOnStartupFailure("starting services", error));
-registerServices(services);
+const handleTrpc = createNodeRequestListener(services);
 const webSocket = createWebSocketTransport(services);
 
 /*
@@ -124,6 +129,9 @@ async function handleRequest(request: IncomingMessage, response: ServerResponse)
     return serveReadiness(response, { pingDatabase: database.ping, isShuttingDown: () => shuttingDown });
   }
   if (!enforceRequestBodyLimit(request, response)) return;
+  // The API is served here rather than by a Next.js route: the same path as the standalone node,
+  // without Next's request handling on every call.
+  if (pathname === trpcEndpoint || pathname.startsWith(`${trpcEndpoint}/`)) return handleTrpc(request, response);
   await handleWithNext(request, response);
 }
 
@@ -171,7 +179,6 @@ async function shutdown(signal: string, exitCode: number): Promise<void> {
 
   await app.close();
   await services.stop();
-  unregisterServices();
   await database.close();
   logger.info({ signal }, "stopped");
   process.exit(exitCode);

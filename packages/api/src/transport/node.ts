@@ -31,7 +31,13 @@ export function createNodeRequestListener(
         response.end();
         return;
       }
-      Readable.fromWeb(fetchResponse.body as NodeReadableStream).pipe(response);
+      // Only subscriptions over server-sent events stream; a call's answer is one small body,
+      // cheaper written at once than piped through a web stream.
+      if (fetchResponse.headers.get("content-type")?.startsWith("text/event-stream")) {
+        Readable.fromWeb(fetchResponse.body as NodeReadableStream).pipe(response);
+        return;
+      }
+      response.end(Buffer.from(await fetchResponse.arrayBuffer()));
     } catch (error) {
       services.logger.warn({ err: String(error) }, "http request rejected");
       if (!response.headersSent) {
