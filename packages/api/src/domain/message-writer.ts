@@ -26,6 +26,8 @@ export interface MessageWriterStats {
   batches: number;
   sends: number;
   largestBatch: number;
+  /** Sends stored again one by one because the batch they were in failed as a whole. */
+  sendsRetriedAlone: number;
 }
 
 /**
@@ -54,6 +56,9 @@ interface Queued {
   reject: (error: unknown) => void;
 }
 
+/** A UTF-16 surrogate without its other half: JSON can escape it, but jsonb refuses it. */
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 interface OutcomeRow {
   position: number;
   outcome: SendOutcome["outcome"];
@@ -65,7 +70,7 @@ export function createMessageWriter(options: MessageWriterOptions): MessageWrite
   const maxBatchSize = options.maxBatchSize ?? 200;
   const maxConcurrentBatches = options.maxConcurrentBatches ?? 2;
   const queue: Queued[] = [];
-  const stats: MessageWriterStats = { batches: 0, sends: 0, largestBatch: 0 };
+  const stats: MessageWriterStats = { batches: 0, sends: 0, largestBatch: 0, sendsRetriedAlone: 0 };
   let running = 0;
 
   const statement = options.db
@@ -79,7 +84,10 @@ export function createMessageWriter(options: MessageWriterOptions): MessageWrite
     .prepare("parley_send_messages");
 
   async function store(batch: Queued[]): Promise<OutcomeRow[]> {
-    const rows = (await statement.execute({ batch: JSON.stringify(batch.map((queued) => queued.request)) })) as OutcomeRow[];
+    // One malformed body must not fail its whole batch: it is stored with U+FFFD in place of the
+    // lone surrogate, as the drivers store any text parameter.
+    const items = batch.map(({ request }) => ({ ...request, body: request.body.replace(loneSurrogate, "\uFFFD") }));
+    const rows = (await statement.execute({ batch: JSON.stringify(items) })) as OutcomeRow[];
     if (rows.length !== batch.length) throw new Error("parley_send_messages answered for a different number of sends");
     return rows;
   }
@@ -116,6 +124,7 @@ export function createMessageWriter(options: MessageWriterOptions): MessageWrite
       // The whole batch rolled back (or its commit's fate is unknown). Each send goes again on
       // its own, so only the one that cannot be stored fails; one that did commit is found
       // again by its clientId and answers as a duplicate.
+      stats.sendsRetriedAlone += batch.length;
       await Promise.all(
         batch.map(async (queued) => {
           try {
