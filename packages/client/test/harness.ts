@@ -52,6 +52,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/** The rows of one SQL statement run straight on the test database, for what the API does not show. */
+export async function queryRows<TRow>(database: TestDatabase, text: string, parameters: unknown[] = []): Promise<TRow[]> {
+  const { postgres: client, pglite } = database.handle;
+  if (client) return (await client.unsafe(text, parameters as never[])) as unknown as TRow[];
+  if (pglite) return (await pglite.query<TRow>(text, parameters)).rows;
+  throw new Error("the test database has neither a Postgres nor a PGlite client");
+}
+
 export interface TestUser {
   client: ParleyClient;
   user: PublicUser;
@@ -159,8 +167,11 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
   };
 }
 
+/** A signed-in user as the helpers below need them, on an in-process server or a node process. */
+export type SignedInUser = Pick<TestUser, "client" | "user" | "username">;
+
 /** Makes two users friends through the API. */
-export async function befriend(a: TestUser, b: TestUser): Promise<void> {
+export async function befriend(a: SignedInUser, b: SignedInUser): Promise<void> {
   await a.client.api.friends.request.mutate({ username: b.username });
   await b.client.api.friends.accept.mutate({ userId: a.user.id });
 }
@@ -232,10 +243,19 @@ export async function listen(client: ParleyClient): Promise<EventRecorder> {
 }
 
 /** A group owned by `owner` with `members`, each befriended with the owner first. */
-export async function createGroup(owner: TestUser, members: TestUser[], title = "Team"): Promise<ConversationView> {
+export async function createGroup(owner: SignedInUser, members: SignedInUser[], title = "Team"): Promise<ConversationView> {
   for (const member of members) await befriend(owner, member);
   return owner.client.api.conversations.createGroup.mutate({
     title,
     memberIds: members.map((member) => member.user.id),
   });
+}
+
+/** Resolves once `condition` holds, checking every 25 ms; throws naming `what` after `timeoutMs`. */
+export async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }

@@ -174,6 +174,105 @@ describe("idempotent sends", () => {
   });
 });
 
+describe("sends stored together in one batch", () => {
+  it("refuses each send that breaks a rule on its own and stores every other one with gap-free seqs", async () => {
+    const alice = await server.signUp("alice");
+    const bob = await server.signUp("bob");
+    const carol = await server.signUp("carol");
+    const dave = await server.signUp("dave");
+    const group = await createGroup(alice, [bob]);
+    const carolsGroup = await carol.client.api.conversations.createGroup.mutate({ title: "Without Alice" });
+    const otherGroup = await alice.client.api.conversations.createGroup.mutate({ title: "Elsewhere" });
+    const elsewhere = await send(alice, otherGroup.id, "elsewhere");
+    const withDave = await openDirect(alice, dave);
+    await dave.client.api.friends.block.mutate({ userId: alice.user.id });
+
+    type Planned = { input: Parameters<typeof alice.client.api.messages.send.mutate>[0]; refusal?: object };
+    const good = (index: number): Planned => ({
+      input: { conversationId: group.id, clientId: randomUUID(), body: `good #${index}` },
+    });
+    const goods = Array.from({ length: 20 }, (_, index) => good(index));
+    // Half an emoji (a lone UTF-16 surrogate) is stored as U+FFFD, as any text is, and breaks nothing.
+    const halfEmoji = goods[12] as Planned;
+    halfEmoji.input.body = `good #12 \uD83D`;
+    const refused: Planned[] = [
+      {
+        input: { conversationId: carolsGroup.id, clientId: randomUUID(), body: "not my group" },
+        refusal: { ...forbidden, message: "You are not a member of this conversation" },
+      },
+      {
+        input: { conversationId: group.id, clientId: randomUUID(), body: "reply", replyToId: elsewhere.id },
+        refusal: { ...badRequest, message: "replyToId must be a message in this conversation" },
+      },
+      {
+        input: { conversationId: withDave.id, clientId: randomUUID(), body: "blocked" },
+        refusal: { ...forbidden, message: "You cannot message this user: one of you has blocked the other" },
+      },
+      {
+        input: { conversationId: group.id, clientId: randomUUID(), body: "reply", replyToId: randomUUID() },
+        refusal: { ...badRequest, message: "replyToId must be a message in this conversation" },
+      },
+    ];
+    const duplicate: Planned = { input: { ...(goods[3] as Planned).input, body: "a retry of good #3" } };
+    // The refused sends and a retry sit between good ones, none of them first: the writer sends
+    // the first arrivals at once and batches what queues behind them.
+    const burst = [
+      ...goods.slice(0, 5),
+      refused[0],
+      ...goods.slice(5, 10),
+      refused[1],
+      duplicate,
+      ...goods.slice(10, 15),
+      refused[2],
+      ...goods.slice(15),
+      refused[3],
+    ] as Planned[];
+
+    const writerBefore = server.services.messageWriter.stats();
+    // Called in one tick, the SDK carries them in one HTTP request: they reach the writer together.
+    const outcomes = await Promise.allSettled(burst.map((planned) => alice.client.api.messages.send.mutate(planned.input)));
+    const writerAfter = server.services.messageWriter.stats();
+
+    burst.forEach((planned, index) => {
+      const outcome = outcomes[index];
+      if (planned.refusal) expect(outcome).toMatchObject({ status: "rejected", reason: planned.refusal });
+      else expect(outcome, `send ${planned.input.body}`).toMatchObject({ status: "fulfilled" });
+    });
+    const acknowledged = new Map(
+      burst.flatMap((planned, index) => {
+        const outcome = outcomes[index];
+        return outcome?.status === "fulfilled" && planned !== duplicate ? [[planned.input.clientId, outcome.value]] : [];
+      }),
+    );
+    // The retry answers with the stored message, not its own body.
+    const duplicateOutcome = outcomes[burst.indexOf(duplicate)];
+    expect(duplicateOutcome?.status === "fulfilled" ? duplicateOutcome.value : null).toEqual(
+      acknowledged.get(duplicate.input.clientId),
+    );
+
+    const history = await alice.client.api.messages.history.query({ conversationId: group.id, limit: 100 });
+    const stored = [...history.messages].sort((a, b) => a.seq - b.seq);
+    expect(stored.map((message) => message.seq)).toEqual(Array.from({ length: goods.length }, (_, index) => index + 1));
+    expect(stored.map((message) => message.body).sort()).toEqual(
+      goods.map((planned) => (planned === halfEmoji ? "good #12 \uFFFD" : planned.input.body)).sort(),
+    );
+    for (const message of stored) expect(acknowledged.get(message.clientId)).toEqual(message);
+    // Nothing else reached the other conversations.
+    expect(await bodies(alice, otherGroup.id)).toEqual(["elsewhere"]);
+    expect(await bodies(carol, carolsGroup.id)).toEqual([]);
+
+    const batches = writerAfter.batches - writerBefore.batches;
+    const sends = writerAfter.sends - writerBefore.sends;
+    console.info(`batched refusals: ${burst.length} sends (${refused.length} refused) stored in ${batches} batches`);
+    // Each send went into exactly one batch, and no batch failed and fell back to one-by-one stores.
+    expect(sends).toBe(burst.length);
+    expect(writerAfter.sendsRetriedAlone - writerBefore.sendsRetriedAlone).toBe(0);
+    // At most as many batches as refusals: at least one refusal shared its batch with good sends.
+    expect(batches).toBeLessThanOrEqual(refused.length);
+    expect(writerAfter.largestBatch).toBeGreaterThan(1);
+  });
+});
+
 describe("send rate limit", () => {
   it("refuses sends past the allowance with a retry delay, but still answers retries", async () => {
     const limited = await startTestServer({ sendRate: { burst: 3, perSecond: 0.01 } });

@@ -1,13 +1,12 @@
-import { fork, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createRequire } from "node:module";
 import { createServer, type AddressInfo } from "node:net";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WebSocket } from "ws";
 
-import { createParleyClient, type MessageView, type ParleyClient, type PublicUser, type StreamEvent } from "../src/index";
-import { createTestDatabase, recordEvents, type EventRecorder, type TestDatabase } from "./harness";
+import { TRPCClientError, type MessageView, type ParleyClient, type StreamEvent } from "../src/index";
+import { befriend, createTestDatabase, recordEvents, waitUntil, type EventRecorder, type TestDatabase } from "./harness";
+import { createNodeClients, startNode, type NodeUser, type ParleyNode } from "./node-process";
 
 /*
  * Two Parley processes (the standalone node entry: the same transports as apps/web's server)
@@ -28,8 +27,6 @@ if (!enabled) {
   );
 }
 
-const require = createRequire(import.meta.url);
-const nodeServerEntry = require.resolve("@parley/api/node-server");
 const feedPollIntervalMs = 60_000;
 
 async function freePort(): Promise<number> {
@@ -98,79 +95,14 @@ class PrivateRedis {
   }
 }
 
-interface ParleyNode {
-  url: string;
-  stop: () => Promise<void>;
-  /** As a crash would: no goodbye to Redis or to anyone. */
-  kill: () => void;
-}
-
-function startNode(env: Record<string, string>): Promise<ParleyNode> {
-  const child = fork(nodeServerEntry, [], {
-    execArgv: ["--import", "tsx"],
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe", "ipc"],
-  });
-  let errors = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    errors = (errors + chunk.toString()).slice(-4_000);
-  });
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`parley node exited with ${code}:\n${errors}`)));
-    child.on("message", (message: { type?: string; url?: string }) => {
-      if (message.type !== "listening" || !message.url) return;
-      resolve({
-        url: message.url,
-        stop: async () => {
-          if (child.exitCode !== null) return;
-          const exited = new Promise<void>((done) => child.once("exit", () => done()));
-          child.kill("SIGTERM");
-          const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-          await exited;
-          clearTimeout(timer);
-        },
-        kill: () => child.kill("SIGKILL"),
-      });
-    });
-  });
-}
-
-interface NodeUser {
-  client: ParleyClient;
-  user: PublicUser;
-  username: string;
-}
-
 let redis: PrivateRedis;
 let database: TestDatabase;
 let nodeA: ParleyNode;
 let nodeB: ParleyNode;
 let nodeEnv: Record<string, string>;
-const clients: ParleyClient[] = [];
+const nodeClients = createNodeClients();
+const { connect, signUp } = nodeClients;
 const recorders: EventRecorder[] = [];
-
-function connect(node: ParleyNode, token?: string): ParleyClient {
-  const client = createParleyClient({
-    url: node.url,
-    token,
-    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
-    retryDelayMs: () => 50,
-  });
-  clients.push(client);
-  return client;
-}
-
-async function signUp(node: ParleyNode, name: string): Promise<NodeUser> {
-  const username = `${name}_${randomUUID().slice(0, 8)}`;
-  const client = connect(node);
-  const { user } = await client.api.auth.register.mutate({ username, password: `pw-${randomUUID()}`, displayName: name });
-  return { client, user, username };
-}
-
-async function befriend(a: NodeUser, b: NodeUser): Promise<void> {
-  await a.client.api.friends.request.mutate({ username: b.username });
-  await b.client.api.friends.accept.mutate({ userId: a.user.id });
-}
 
 /** Records a client's stream once the server says it is live. */
 async function listen(client: ParleyClient): Promise<EventRecorder> {
@@ -184,14 +116,6 @@ function createdMessages(recorder: EventRecorder, conversationId: string): Messa
   return recorder.events.flatMap((event: StreamEvent) =>
     event.type === "message.created" && event.conversationId === conversationId ? [event.message] : [],
   );
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 async function send(sender: NodeUser, conversationId: string, body: string): Promise<MessageView> {
@@ -209,6 +133,79 @@ async function fullHistory(reader: NodeUser, conversationId: string): Promise<Me
     beforeSeq = page.nextBeforeSeq;
   }
   return pages.sort((a, b) => a.seq - b.seq);
+}
+
+/** How soon an ended session must be refused everywhere: the session cache's promise. */
+const sessionEndsWithinMs = 1_000;
+
+interface SessionEnding {
+  name: string;
+  /** Ends session B through the first node, as the user would. */
+  end: (on: {
+    /** Session A's client on the first node. */
+    otherDevice: ParleyClient;
+    /** A client of session B on the first node. */
+    sameDevice: ParleyClient;
+    sessionId: string;
+    password: string;
+  }) => Promise<unknown>;
+}
+
+const sessionEndings: SessionEnding[] = [
+  {
+    name: "auth.revokeSession from the other device",
+    end: ({ otherDevice, sessionId }) => otherDevice.api.auth.revokeSession.mutate({ sessionId }),
+  },
+  { name: "auth.logout on the device itself", end: ({ sameDevice }) => sameDevice.api.auth.logout.mutate() },
+  {
+    name: "auth.changePassword on the other device",
+    end: ({ otherDevice, password }) =>
+      otherDevice.api.auth.changePassword.mutate({ currentPassword: password, newPassword: `pw-${randomUUID()}` }),
+  },
+];
+
+/** Milliseconds from `since` until a call with `client` comes back UNAUTHORIZED; throws after 10 s. */
+async function msUntilRefused(client: ParleyClient, since: number): Promise<number> {
+  for (;;) {
+    try {
+      await client.api.auth.me.query();
+    } catch (error) {
+      if (error instanceof TRPCClientError && error.data?.code === "UNAUTHORIZED") return Date.now() - since;
+      throw error;
+    }
+    if (Date.now() - since > 10_000) throw new Error("the ended session still works 10 s later");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * Signs a user in twice (session A through `first`, session B through `second`), has both nodes
+ * cache session B, ends it through `first`, and returns how long each node went on accepting it.
+ */
+async function msUntilEndedSessionRefused(first: ParleyNode, second: ParleyNode, ending: SessionEnding): Promise<number[]> {
+  const owner = await signUp(first, "owner");
+  const onSecond = connect(second);
+  await onSecond.api.auth.login.mutate({ username: owner.username, password: owner.password });
+  const tokenB = onSecond.token ?? undefined;
+  const onFirst = connect(first, tokenB);
+  for (const client of [onSecond, onFirst, onSecond, onFirst]) {
+    expect(await client.api.auth.me.query()).toMatchObject({ id: owner.user.id });
+  }
+  const sessionB = (await owner.client.api.auth.sessions.query()).find((session) => !session.current);
+  if (!sessionB) throw new Error("the second sign-in made no session");
+
+  await ending.end({
+    otherDevice: owner.client,
+    // Its own client: logging out clears the SDK's token, and the pollers must keep theirs.
+    sameDevice: connect(first, tokenB),
+    sessionId: sessionB.id,
+    password: owner.password,
+  });
+  const endedAt = Date.now();
+  const elapsed = await Promise.all([msUntilRefused(onSecond, endedAt), msUntilRefused(onFirst, endedAt)]);
+  // Session A goes on working.
+  expect(await owner.client.api.auth.me.query()).toMatchObject({ id: owner.user.id });
+  return elapsed;
 }
 
 describe.skipIf(!enabled)("several Parley processes sharing Postgres and Redis", () => {
@@ -234,7 +231,7 @@ describe.skipIf(!enabled)("several Parley processes sharing Postgres and Redis",
 
   afterAll(async () => {
     for (const recorder of recorders) recorder.stop();
-    await Promise.all(clients.map((client) => client.close()));
+    await nodeClients.closeAll();
     await Promise.all([nodeA?.stop(), nodeB?.stop()]);
     redis?.kill();
     await database?.drop();
@@ -397,5 +394,34 @@ describe.skipIf(!enabled)("several Parley processes sharing Postgres and Redis",
     // Both nodes send again over the restarted Redis; still exactly once, still in order.
     await Promise.all([alice, bob, carol, dave].map((person) => send(person, group.id, `after the restart from ${person.username}`)));
     await expectEveryoneHasHistory("the messages sent after the restart");
+  });
+
+  describe("an ended session", () => {
+    for (const ending of sessionEndings) {
+      it(`is refused on every node within a second of ${ending.name}`, async () => {
+        // The nodes poll the log once a minute: the news must come over Redis.
+        const [onSecond, onFirst] = await msUntilEndedSessionRefused(nodeA, nodeB, ending);
+        console.info(`${ending.name}: refused after ${onSecond} ms on the other node, ${onFirst} ms on the node that ended it`);
+        expect(Math.max(onSecond as number, onFirst as number)).toBeLessThanOrEqual(sessionEndsWithinMs);
+      });
+    }
+
+    it("is refused on every node within a second while Redis is down, through the nodes' 500 ms log poll", async () => {
+      const pollingEnv = { ...nodeEnv, FEED_POLL_INTERVAL_MS: "500" };
+      const [nodeC, nodeD] = await Promise.all([startNode(pollingEnv), startNode(pollingEnv)]);
+      try {
+        await redis.shutdown();
+        for (const ending of sessionEndings) {
+          const [onSecond, onFirst] = await msUntilEndedSessionRefused(nodeC, nodeD, ending);
+          console.info(
+            `${ending.name}, Redis down: refused after ${onSecond} ms on the other node, ${onFirst} ms on the node that ended it`,
+          );
+          expect(Math.max(onSecond as number, onFirst as number), ending.name).toBeLessThanOrEqual(sessionEndsWithinMs);
+        }
+      } finally {
+        await redis.start();
+        await Promise.all([nodeC.stop(), nodeD.stop()]);
+      }
+    });
   });
 });

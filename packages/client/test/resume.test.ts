@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import type { MessageView, ParleyClient, StreamEvent } from "../src/index";
-import { befriend, startTestServer, type TestServer, type TestUser } from "./harness";
+import { befriend, createGroup, queryRows, startTestServer, type TestServer, type TestUser } from "./harness";
 import { seededRandom } from "./seeded-random";
 
 const messagesPerSender = 700;
@@ -27,8 +27,8 @@ interface ReceivedEvent {
   event: StreamEvent;
 }
 
-/** Subscribes through the SDK and keeps every event with its id, in arrival order. */
-function receiveEverything(client: ParleyClient) {
+/** Subscribes through the SDK (from `lastEventId` when given) and keeps every event with its id, in arrival order. */
+function receiveEverything(client: ParleyClient, lastEventId?: string) {
   const received: ReceivedEvent[] = [];
   const errors: unknown[] = [];
   let markReady: () => void = () => {};
@@ -36,7 +36,7 @@ function receiveEverything(client: ParleyClient) {
     markReady = resolve;
   });
   const subscription = client.api.events.stream.subscribe(
-    {},
+    lastEventId ? { lastEventId } : {},
     {
       onData: (envelope) => {
         const item: ReceivedEvent =
@@ -199,4 +199,107 @@ it("resumes from the last position after a typing notice, missing nothing", asyn
   await new Promise((resolve) => setTimeout(resolve, 200));
   expect(received("during")).toHaveLength(1);
   stream.stop();
+});
+
+it("resumes exactly from a position inside or at the edge of a batch of stored sends", async () => {
+  const reader = await server.signUp("reader");
+  const senders = await Promise.all(["fay", "gus", "hal", "ivy"].map((name) => server.signUp(name)));
+  const group = await createGroup(reader, senders, "Batches");
+  const groupMessages = (stream: ReturnType<typeof receiveEverything>) =>
+    stream.received.flatMap(({ id, event }) =>
+      event.type === "message.created" && event.conversationId === group.id ? [{ id, message: event.message }] : [],
+    );
+  // All of a burst's sends leave at once, so the server's writer queues them and stores them in batches.
+  const burst = (round: string, perSender: number) =>
+    Promise.all(
+      senders.flatMap((sender) =>
+        Array.from({ length: perSender }, (_, index) =>
+          sender.client.api.messages.send.mutate({
+            conversationId: group.id,
+            clientId: randomUUID(),
+            body: `${sender.username} ${round} #${index}`,
+          }),
+        ),
+      ),
+    );
+  const writerBefore = server.services.messageWriter.stats();
+
+  const live = receiveEverything(reader.client);
+  await live.ready;
+  const first = await burst("first", 60);
+  await waitUntil(() => groupMessages(live).length >= first.length, 30_000);
+  expect(groupMessages(live).map(({ message }) => message.seq)).toEqual(first.map((_, index) => index + 1));
+
+  // Rows stored by one transaction share its xmin, and a batch holds the conversation's row until
+  // it commits, so each run of equal xmins in seq order is one batch.
+  const rows = await queryRows<{ seq: number; transaction: string }>(
+    server.database,
+    "select seq, xmin::text as transaction from messages where conversation_id = $1 order by seq",
+    [group.id],
+  );
+  const batches: { transaction: string; first: number; last: number }[] = [];
+  for (const row of rows) {
+    const current = batches.at(-1);
+    if (current?.transaction === row.transaction) current.last = row.seq;
+    else batches.push({ transaction: row.transaction, first: row.seq, last: row.seq });
+  }
+  const wide = batches.filter((batch) => batch.last - batch.first >= 2);
+  expect(wide.length, "a batch of at least three messages").toBeGreaterThan(0);
+  const batch = wide[Math.floor(wide.length / 2)] as (typeof wide)[number];
+  // k is how many of the group's messages the device had received when it went away.
+  const positions = [
+    batch.first - 1,
+    batch.first,
+    Math.floor((batch.first + batch.last) / 2),
+    batch.last - 1,
+    batch.last,
+    first.length,
+  ].filter((k, index, all) => k > 0 && all.indexOf(k) === index);
+
+  console.info(
+    `resume across batches: the first ${first.length} messages were stored in ${batches.length} batches ` +
+      `(largest ${Math.max(...batches.map((each) => each.last - each.first + 1))}); devices resume after messages ` +
+      `${positions.join(", ")} (batch ${batch.first}..${batch.last})`,
+  );
+  // Each device resumes from the k-th message's event id while the second burst is being stored.
+  // One sign-in at a time: the account's login guard refuses parallel ones.
+  const devices: TestUser[] = [];
+  for (const _ of positions) devices.push(await server.signIn(reader));
+  const resumed = positions.map((k, index) => {
+    const lastEventId = groupMessages(live)[k - 1]?.id;
+    if (!lastEventId) throw new Error(`message ${k} arrived without an event id`);
+    return { k, stream: receiveEverything((devices[index] as TestUser).client, lastEventId) };
+  });
+  const second = await burst("second", 40);
+  // Anything delivered twice would come before this last message, which each stream gets last.
+  const last = await (senders[0] as TestUser).client.api.messages.send.mutate({
+    conversationId: group.id,
+    clientId: randomUUID(),
+    body: "the last one",
+  });
+  const history = await storedMessages(reader.client, group.id);
+  expect(history.map((message) => message.seq)).toEqual(
+    Array.from({ length: first.length + second.length + 1 }, (_, index) => index + 1),
+  );
+
+  for (const { k, stream } of resumed) {
+    await waitUntil(() => groupMessages(stream).some(({ message }) => message.id === last.id), 30_000);
+    expect(stream.errors).toEqual([]);
+    expect(stream.received.find((item) => item.event.type === "stream.ready")?.event).toEqual({
+      type: "stream.ready",
+      resumed: true,
+    });
+    // Equal lists: every message after the k-th, once each, in seq order.
+    expect(
+      groupMessages(stream).map(({ message }) => `${message.seq}:${message.id}`),
+      `the device that went away after message ${k} of batch ${batch.first}..${batch.last}`,
+    ).toEqual(history.slice(k).map((message) => `${message.seq}:${message.id}`));
+    stream.stop();
+  }
+  live.stop();
+
+  // The bursts really were stored in batches of several sends.
+  const writerAfter = server.services.messageWriter.stats();
+  expect(writerAfter.batches - writerBefore.batches).toBeLessThan(writerAfter.sends - writerBefore.sends);
+  expect(writerAfter.largestBatch).toBeGreaterThan(1);
 });
