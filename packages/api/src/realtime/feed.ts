@@ -14,21 +14,101 @@ export type FeedItem =
   | { kind: "durable"; stored: StoredEvent }
   | { kind: "ephemeral"; event: EphemeralEvent };
 
-interface Subscriber {
-  userId: string;
-  conversations: Set<string>;
-  blocked: Set<string>;
-  /** Audience changes dispatched before the first `setAudience`, replayed on top of it. */
-  changesBeforeAudience: DurableEvent[] | null;
-  deliver: (item: FeedItem) => void;
-}
-
 export interface FeedSubscription {
   /** Replaces the conversations and blocked users this subscriber hears; joins and blocks that
    * arrive later as events are applied by the feed itself, in event order. */
   setAudience: (audience: { conversationIds: Iterable<string>; blockedUserIds: Iterable<string> }) => void;
   isBlocked: (userId: string) => boolean;
   close: () => void;
+}
+
+/** The feed's indexes of its local subscribers, which each subscriber keeps its entries in. */
+interface SubscriberIndexes {
+  byConversation: Map<string, Set<Subscriber>>;
+  byUser: Map<string, Set<Subscriber>>;
+}
+
+/**
+ * One live stream as the feed sees it: the conversations it hears and the users whose events it
+ * hides. It is its own `FeedSubscription`, so that each of the many idle streams costs the feed
+ * one object rather than an object, three closures and their scope.
+ */
+class Subscriber implements FeedSubscription {
+  readonly userId: string;
+  readonly deliver: (item: FeedItem) => void;
+  readonly #indexes: SubscriberIndexes;
+  #conversations = new Set<string>();
+  /** Made at the first block: most people block no one. */
+  #blocked: Set<string> | null = null;
+  #hasAudience = false;
+  /** Audience changes dispatched before the first `setAudience`, replayed on top of it. */
+  #changesBeforeAudience: DurableEvent[] | null = null;
+
+  constructor(userId: string, deliver: (item: FeedItem) => void, indexes: SubscriberIndexes) {
+    this.userId = userId;
+    this.deliver = deliver;
+    this.#indexes = indexes;
+    addToIndex(indexes.byUser, userId, this);
+  }
+
+  setAudience({ conversationIds, blockedUserIds }: { conversationIds: Iterable<string>; blockedUserIds: Iterable<string> }): void {
+    const { byConversation } = this.#indexes;
+    for (const id of this.#conversations) removeFromIndex(byConversation, id, this);
+    this.#conversations = new Set(conversationIds);
+    for (const id of this.#conversations) addToIndex(byConversation, id, this);
+    const blocked = new Set(blockedUserIds);
+    this.#blocked = blocked.size > 0 ? blocked : null;
+    // The audience was read from the database while the feed kept dispatching: a join, leave
+    // or block that arrived meanwhile may be missing from that read, so apply them again on
+    // top of it. Every later change reaches the subscriber in log order, so the sets converge.
+    const changes = this.#changesBeforeAudience ?? [];
+    this.#hasAudience = true;
+    this.#changesBeforeAudience = null;
+    for (const event of changes) this.applyToAudience(event);
+  }
+
+  isBlocked(otherUserId: string): boolean {
+    return this.#blocked?.has(otherUserId) ?? false;
+  }
+
+  close(): void {
+    removeFromIndex(this.#indexes.byUser, this.userId, this);
+    for (const id of this.#conversations) removeFromIndex(this.#indexes.byConversation, id, this);
+    this.#conversations.clear();
+  }
+
+  /** Keeps the audience in step with the log, before the next event is dispatched. */
+  applyToAudience(event: DurableEvent): void {
+    if (
+      !this.#hasAudience &&
+      (event.type === "conversation.joined" ||
+        event.type === "conversation.left" ||
+        event.type === "block.added" ||
+        event.type === "block.removed")
+    ) {
+      (this.#changesBeforeAudience ??= []).push(event);
+    }
+    switch (event.type) {
+      case "conversation.joined":
+        if (!this.#conversations.has(event.conversationId)) {
+          this.#conversations.add(event.conversationId);
+          addToIndex(this.#indexes.byConversation, event.conversationId, this);
+        }
+        break;
+      case "conversation.left":
+        this.#conversations.delete(event.conversationId);
+        removeFromIndex(this.#indexes.byConversation, event.conversationId, this);
+        break;
+      case "block.added":
+        (this.#blocked ??= new Set()).add(event.userId);
+        break;
+      case "block.removed":
+        this.#blocked?.delete(event.userId);
+        break;
+      default:
+        break;
+    }
+  }
 }
 
 export interface EventFeedOptions {
@@ -75,6 +155,7 @@ export class EventFeed {
   readonly #pending = new Map<number, StoredEvent>();
   readonly #byConversation = new Map<string, Set<Subscriber>>();
   readonly #byUser = new Map<string, Set<Subscriber>>();
+  readonly #indexes: SubscriberIndexes = { byConversation: this.#byConversation, byUser: this.#byUser };
   readonly #observers: ((stored: StoredEvent) => void)[] = [];
   #catchUp: Promise<void> | null = null;
   #catchUpAgain = false;
@@ -132,34 +213,7 @@ export class EventFeed {
   }
 
   subscribe(userId: string, deliver: (item: FeedItem) => void): FeedSubscription {
-    const subscriber: Subscriber = {
-      userId,
-      conversations: new Set(),
-      blocked: new Set(),
-      changesBeforeAudience: [],
-      deliver,
-    };
-    addToIndex(this.#byUser, userId, subscriber);
-    return {
-      setAudience: ({ conversationIds, blockedUserIds }) => {
-        for (const id of subscriber.conversations) removeFromIndex(this.#byConversation, id, subscriber);
-        subscriber.conversations = new Set(conversationIds);
-        for (const id of subscriber.conversations) addToIndex(this.#byConversation, id, subscriber);
-        subscriber.blocked = new Set(blockedUserIds);
-        // The audience was read from the database while the feed kept dispatching: a join, leave
-        // or block that arrived meanwhile may be missing from that read, so apply them again on
-        // top of it. Every later change reaches the subscriber in log order, so the sets converge.
-        const changes = subscriber.changesBeforeAudience ?? [];
-        subscriber.changesBeforeAudience = null;
-        for (const event of changes) this.#applyToAudience(subscriber, event);
-      },
-      isBlocked: (otherUserId) => subscriber.blocked.has(otherUserId),
-      close: () => {
-        removeFromIndex(this.#byUser, userId, subscriber);
-        for (const id of subscriber.conversations) removeFromIndex(this.#byConversation, id, subscriber);
-        subscriber.conversations.clear();
-      },
-    };
+    return new Subscriber(userId, deliver, this.#indexes);
   }
 
   /** Reads the log past the watermark; concurrent requests share one read. */
@@ -218,48 +272,15 @@ export class EventFeed {
     if (stored.conversationId) {
       const sender = senderOf(stored.event);
       for (const subscriber of this.#byConversation.get(stored.conversationId) ?? []) {
-        if (sender && subscriber.blocked.has(sender)) continue;
+        if (sender && subscriber.isBlocked(sender)) continue;
         subscriber.deliver(item);
       }
       return;
     }
     if (!stored.userId) return;
     for (const subscriber of this.#byUser.get(stored.userId) ?? []) {
-      this.#applyToAudience(subscriber, stored.event);
+      subscriber.applyToAudience(stored.event);
       subscriber.deliver(item);
-    }
-  }
-
-  /** Keeps a subscriber's audience in step with the log, before the next event is dispatched. */
-  #applyToAudience(subscriber: Subscriber, event: DurableEvent): void {
-    if (
-      subscriber.changesBeforeAudience &&
-      (event.type === "conversation.joined" ||
-        event.type === "conversation.left" ||
-        event.type === "block.added" ||
-        event.type === "block.removed")
-    ) {
-      subscriber.changesBeforeAudience.push(event);
-    }
-    switch (event.type) {
-      case "conversation.joined":
-        if (!subscriber.conversations.has(event.conversationId)) {
-          subscriber.conversations.add(event.conversationId);
-          addToIndex(this.#byConversation, event.conversationId, subscriber);
-        }
-        break;
-      case "conversation.left":
-        subscriber.conversations.delete(event.conversationId);
-        removeFromIndex(this.#byConversation, event.conversationId, subscriber);
-        break;
-      case "block.added":
-        subscriber.blocked.add(event.userId);
-        break;
-      case "block.removed":
-        subscriber.blocked.delete(event.userId);
-        break;
-      default:
-        break;
     }
   }
 
@@ -268,7 +289,7 @@ export class EventFeed {
     const sender = senderOf(envelope.event);
     if ("conversationId" in envelope.audience) {
       for (const subscriber of this.#byConversation.get(envelope.audience.conversationId) ?? []) {
-        if (sender && (sender === subscriber.userId || subscriber.blocked.has(sender))) continue;
+        if (sender && (sender === subscriber.userId || subscriber.isBlocked(sender))) continue;
         subscriber.deliver(item);
       }
       return;

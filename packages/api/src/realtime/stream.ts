@@ -47,6 +47,37 @@ function endIfRevoked(event: DurableEvent, sessionId: string): void {
 }
 
 /**
+ * The feed items a stream has not yielded yet, and its wait for the next one. It is also the
+ * stream's abort listener (`handleEvent`), so that an idle stream holds no closures of its own.
+ */
+class StreamQueue {
+  readonly items: FeedItem[] = [];
+  overflowed = false;
+  #wake: (() => void) | null = null;
+
+  push(item: FeedItem): void {
+    if (this.items.length >= maxQueuedItems) {
+      this.overflowed = true;
+    } else {
+      this.items.push(item);
+    }
+    this.handleEvent();
+  }
+
+  /** Settles when an item arrives or the stream's signal aborts. */
+  arrival(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+    });
+  }
+
+  handleEvent(): void {
+    this.#wake?.();
+    this.#wake = null;
+  }
+}
+
+/**
  * Everything addressed to one user: first what they missed since `lastEventId` (read from the
  * log), then live events, each durable event exactly once and in id order.
  *
@@ -57,26 +88,11 @@ function endIfRevoked(event: DurableEvent, sessionId: string): void {
 export async function* streamEvents(
   options: StreamEventsOptions,
 ): AsyncGenerator<TrackedEnvelope<DurableEvent | StreamReadyEvent | EphemeralEvent>, void, unknown> {
-  const queue: FeedItem[] = [];
-  let wake: (() => void) | null = null;
-  let overflowed = false;
-  const notify = () => {
-    wake?.();
-    wake = null;
-  };
-
-  const subscription = options.feed.subscribe(options.userId, (item) => {
-    if (queue.length >= maxQueuedItems) {
-      overflowed = true;
-    } else {
-      queue.push(item);
-    }
-    notify();
-  });
+  const queue = new StreamQueue();
+  const subscription = options.feed.subscribe(options.userId, (item) => queue.push(item));
   // Everything up to here is in the log; everything after reaches the queue.
   const subscribedAt = options.feed.watermark;
-  const onAbort = () => notify();
-  options.signal?.addEventListener("abort", onAbort);
+  options.signal?.addEventListener("abort", queue);
   const disconnectPresence = options.presence.connect(options.userId);
 
   try {
@@ -107,14 +123,12 @@ export async function* streamEvents(
     yield tracked(String(cursor), { type: "stream.ready", resumed: options.lastEventId != null });
 
     while (!options.signal?.aborted) {
-      if (overflowed) {
+      if (queue.overflowed) {
         throw new DomainError("TOO_MANY_REQUESTS", "Event stream fell too far behind; resume from the last event id");
       }
-      const item = queue.shift();
+      const item = queue.items.shift();
       if (!item) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
+        await queue.arrival();
         continue;
       }
       if (item.kind === "ephemeral") {
@@ -129,7 +143,7 @@ export async function* streamEvents(
       endIfRevoked(item.stored.event, options.sessionId);
     }
   } finally {
-    options.signal?.removeEventListener("abort", onAbort);
+    options.signal?.removeEventListener("abort", queue);
     subscription.close();
     disconnectPresence();
   }
