@@ -11,8 +11,10 @@ import { pino } from "pino";
 
 import {
   clientAddressHeader,
+  createClientAddressResolver,
   createNodeRequestListener,
   createWebSocketTransport,
+  serveMetrics,
   startServices,
   trpcEndpoint,
 } from "@parley/api";
@@ -90,10 +92,19 @@ const services = await startServices({
     allowedOrigins: env.allowedOrigins,
     sendRate: env.sendRate,
     secureCookies: env.nodeEnv === "production",
+    trustedProxies: env.trustedProxies,
   },
 }).catch((error: unknown) => exitOnStartupFailure("starting services", error));
 const handleTrpc = createNodeRequestListener(services);
 const webSocket = createWebSocketTransport(services);
+const clientAddress = createClientAddressResolver(env.trustedProxies);
+const metricsServer =
+  env.metricsPort === undefined
+    ? null
+    : await serveMetrics({ metrics: services.metrics, port: env.metricsPort, host: env.host, logger }).catch((error: unknown) =>
+        exitOnStartupFailure(`serving metrics on METRICS_PORT ${env.metricsPort}`, error),
+      );
+if (metricsServer) logger.info({ url: metricsServer.url }, "metrics listening");
 
 /*
  * Next.js hooks its dev-mode upgrade handler (hot reload) onto `httpServer`, or, without it, onto
@@ -117,8 +128,8 @@ const handleWithNext = app.getRequestHandler();
 let shuttingDown = false;
 
 async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
-  // Login throttling keys on this header: only the socket can say who the client is.
-  request.headers[clientAddressHeader] = request.socket.remoteAddress ?? "unknown";
+  // Login throttling keys on this header: the socket's peer, or the client a trusted proxy names.
+  request.headers[clientAddressHeader] = clientAddress(request);
   const pathname = pathnameOf(request);
   if (pathname === null) {
     response.writeHead(400, { "content-type": "text/plain" }).end("Bad request URL");
@@ -178,6 +189,7 @@ async function shutdown(signal: string, exitCode: number): Promise<void> {
   clearTimeout(drainTimer);
 
   await app.close();
+  await metricsServer?.close();
   await services.stop();
   await database.close();
   logger.info({ signal }, "stopped");

@@ -38,6 +38,8 @@ describe("readServerEnv", () => {
       LOG_LEVEL: "warn",
       SEND_RATE_BURST: "5",
       SEND_RATE_PER_SECOND: "0.5",
+      TRUSTED_PROXIES: "10.0.0.2,10.1.0.0/16",
+      METRICS_PORT: "9464",
     });
     expect(env).toEqual({
       nodeEnv: "production",
@@ -49,6 +51,8 @@ describe("readServerEnv", () => {
       dataDir: "/var/lib/parley",
       logLevel: "warn",
       sendRate: { burst: 5, perSecond: 0.5 },
+      trustedProxies: ["10.0.0.2", "10.1.0.0/16"],
+      metricsPort: 9464,
     });
   });
 

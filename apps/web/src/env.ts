@@ -32,6 +32,10 @@ export interface ServerEnv {
   dataDir: string;
   logLevel: LogLevel;
   sendRate: { burst: number; perSecond: number };
+  /** Load balancers whose X-Forwarded-For names the client; empty: the socket's peer is the client. */
+  trustedProxies: string[];
+  /** Absent: no metrics listener. */
+  metricsPort: number | undefined;
 }
 
 /**
@@ -61,5 +65,7 @@ export function readServerEnv(source?: Record<string, string | undefined>): Serv
     dataDir: isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(repositoryRoot, env.DATA_DIR),
     logLevel: env.LOG_LEVEL,
     sendRate: { burst: env.SEND_RATE_BURST, perSecond: env.SEND_RATE_PER_SECOND },
+    trustedProxies: env.TRUSTED_PROXIES ?? [],
+    metricsPort: env.METRICS_PORT,
   };
 }

@@ -63,6 +63,16 @@ describe("the shared server environment", () => {
     expect(read).not.toThrow(/hunter2/);
   });
 
+  it("reads trusted proxies as a list of addresses and ranges, and a metrics port", () => {
+    const env = readEnv(serverEnvSchema, { TRUSTED_PROXIES: "10.0.0.2, 10.1.0.0/16,fd00::/8,loopback", METRICS_PORT: "9464" });
+    expect(env.TRUSTED_PROXIES).toEqual(["10.0.0.2", "10.1.0.0/16", "fd00::/8", "loopback"]);
+    expect(env.METRICS_PORT).toBe(9464);
+    expect(() => readEnv(serverEnvSchema, { TRUSTED_PROXIES: "10.0.0.2,nginx.internal" })).toThrow(
+      /TRUSTED_PROXIES: must be a comma-separated list of addresses or CIDR ranges/,
+    );
+    expect(() => readEnv(serverEnvSchema, { METRICS_PORT: "70000" })).toThrow(/METRICS_PORT: must be between 0 and 65535/);
+  });
+
   it("reports only the bad variable when the others are fine", () => {
     expect(() => readEnv(serverEnvSchema, { SEND_RATE_BURST: "2.5", PORT: "8080" })).toThrow(
       "Invalid environment configuration (see .env.example):\n  SEND_RATE_BURST: must be a whole number",

@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 
+import { isProxyAddressOrRange } from "./transport/client-address";
+
 /** pino's levels, which the web server's logger uses as they are and the node server maps. */
 export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -26,17 +28,21 @@ function positiveWholeNumber(defaultValue: number) {
     .default(defaultValue);
 }
 
+/** A TCP port; 0 asks the system for any free one. */
+function port() {
+  return z.coerce
+    .number({ error: "must be a port number" })
+    .int({ error: "must be a whole number" })
+    .min(0, { error: "must be between 0 and 65535" })
+    .max(65_535, { error: "must be between 0 and 65535" });
+}
+
 /** The variables every server process reads; the README's configuration table lists them. */
 export const serverEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" }).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
   /** 0 asks the system for any free port: what tests and benchmarks starting several nodes use. */
-  PORT: z.coerce
-    .number({ error: "must be a port number" })
-    .int({ error: "must be a whole number" })
-    .min(0, { error: "must be between 0 and 65535" })
-    .max(65_535, { error: "must be between 0 and 65535" })
-    .default(3000),
+  PORT: port().default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
   ALLOWED_ORIGINS: z
     .string()
@@ -54,6 +60,21 @@ export const serverEnvSchema = z.object({
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
   SEND_RATE_BURST: positiveWholeNumber(30),
   SEND_RATE_PER_SECOND: z.coerce.number({ error: "must be a number" }).positive({ error: "must be above 0" }).default(10),
+  /** The load balancers whose `X-Forwarded-For` is believed; unset, the socket's peer is the client. */
+  TRUSTED_PROXIES: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter((entry) => entry.length > 0),
+    )
+    .refine((entries) => entries.every(isProxyAddressOrRange), {
+      error: "must be a comma-separated list of addresses or CIDR ranges such as 10.0.0.5,10.1.0.0/16 (or loopback, linklocal, uniquelocal)",
+    })
+    .optional(),
+  /** Serves Prometheus metrics on this port (HOST's interface) at /metrics; unset, there are none. 0: any free port. */
+  METRICS_PORT: port().optional(),
 });
 
 /** The standalone node server's tuning knobs, on top of the shared variables. */

@@ -4,6 +4,8 @@ export type { ParleyConfig, ParleyServices } from "./services";
 export { startServices, type StartServicesOptions } from "./start-services";
 export { createFetchHandler, clientAddressHeader, trpcEndpoint } from "./transport/http";
 export { createNodeRequestListener } from "./transport/node";
+export { createClientAddressResolver, type ClientAddressResolver } from "./transport/client-address";
+export { serveMetrics, type MetricsServer, type ParleyMetrics } from "./metrics";
 export { createWebSocketTransport, type WebSocketTransport } from "./transport/websocket";
 export { isOriginAllowed } from "./origin";
 export type { Logger } from "./logger";

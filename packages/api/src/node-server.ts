@@ -4,7 +4,8 @@
  * processes (`tsx node-server.ts`) to exercise multi-node delivery over Redis.
  *
  * Started with an IPC channel (child_process.fork), it reports `{ type: "listening", url }`
- * and answers `{ type: "stats" }` with its memory use and connection count.
+ * (with `metricsUrl` when METRICS_PORT is set) and answers `{ type: "stats" }` with its memory
+ * use and connection count.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,9 +15,13 @@ import { migrate } from "@parley/db/migrate";
 
 import { nodeServerEnvSchema, readEnv, type LogLevel } from "./env";
 import type { Logger } from "./logger";
+import { serveMetrics } from "./metrics";
 import { startServices } from "./start-services";
 import { createNodeRequestListener } from "./transport/node";
 import { createWebSocketTransport } from "./transport/websocket";
+
+/** How long calls in flight get to finish after SIGTERM before their sockets are cut. */
+const drainTimeoutMs = 10_000;
 
 /** pino's numeric values, so LOG_LEVEL means here what it means for the web server. */
 const levelValues: Record<LogLevel, number> = {
@@ -73,8 +78,11 @@ async function main(): Promise<void> {
       allowedOrigins: env.ALLOWED_ORIGINS ?? [],
       sendRate: { burst: env.SEND_RATE_BURST, perSecond: env.SEND_RATE_PER_SECOND },
       secureCookies: false,
+      trustedProxies: env.TRUSTED_PROXIES,
     },
   });
+  const metricsServer =
+    env.METRICS_PORT === undefined ? null : await serveMetrics({ metrics: services.metrics, port: env.METRICS_PORT, host: env.HOST, logger });
   const listener = createNodeRequestListener(services);
   const webSocket = createWebSocketTransport(services);
   const server = createServer((request, response) => {
@@ -91,9 +99,10 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(env.PORT, env.HOST, resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://${env.HOST}:${port}`;
-  logger.info({ url, database: database.location, redis: Boolean(env.REDIS_URL) }, "parley node listening");
+  const metricsUrl = metricsServer?.url ?? null;
+  logger.info({ url, metricsUrl, database: database.location, redis: Boolean(env.REDIS_URL) }, "parley node listening");
   process.stdout.write(`${JSON.stringify({ listening: url })}\n`);
-  process.send?.({ type: "listening", url });
+  process.send?.({ type: "listening", url, metricsUrl });
 
   process.on("message", (message: unknown) => {
     if (typeof message !== "object" || message === null || (message as { type?: unknown }).type !== "stats") return;
@@ -119,10 +128,18 @@ async function main(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    // Stop accepting first: a load balancer then passes new requests to another node.
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     webSocket.broadcastReconnect();
-    server.close();
     await webSocket.close();
-    server.closeAllConnections();
+    // Calls in flight (a send being committed) are answered before their sockets close; idle
+    // keep-alive sockets close as soon as they are idle, and nothing waits past the drain timeout.
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
+    const drainTimer = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);
+    await drained;
+    clearInterval(idleSweep);
+    clearTimeout(drainTimer);
+    await metricsServer?.close();
     await services.stop();
     await database.close();
     process.exit(0);

@@ -3,6 +3,7 @@ import type { Database } from "@parley/db/client";
 
 import type { MessageWriter } from "./domain/message-writer";
 import type { Logger } from "./logger";
+import type { ParleyMetrics } from "./metrics";
 import type { RateLimiter, RateLimitOptions } from "./rate-limit";
 import type { EventFeed } from "./realtime/feed";
 import type { Presence } from "./realtime/presence";
@@ -20,6 +21,8 @@ export interface ParleyConfig {
   sendRate: RateLimitOptions;
   /** Adds `Secure` to the session cookie (production behind HTTPS). */
   secureCookies: boolean;
+  /** Load balancers whose `X-Forwarded-For` names the client (TRUSTED_PROXIES); none by default. */
+  trustedProxies?: readonly string[];
 }
 
 /** Everything a request handler may use; one instance per process. */
@@ -36,4 +39,6 @@ export interface ParleyServices {
   clock: Clock;
   logger: Logger;
   config: ParleyConfig;
+  /** This process's Prometheus series, served on METRICS_PORT when it is set. */
+  metrics: ParleyMetrics;
 }

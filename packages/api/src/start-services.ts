@@ -4,6 +4,7 @@ import type { Database } from "@parley/db/client";
 import { createMessageWriter } from "./domain/message-writer";
 import { silentLogger, type Logger } from "./logger";
 import { startMaintenance } from "./maintenance";
+import { createMetrics } from "./metrics";
 import { createRateLimiter } from "./rate-limit";
 import { createMemoryBus, type EventBus } from "./realtime/bus";
 import { EventFeed } from "./realtime/feed";
@@ -51,12 +52,14 @@ export async function startServices(
   // With Redis, a user is online while any process holds a live subscription for them.
   const redisPresence = redis ? createRedisPresence({ ...redis, ...options.presenceTiming, db: options.db, feed, logger }) : undefined;
   const maintenance = startMaintenance({ db: options.db, clock, logger });
+  const messageWriter = createMessageWriter({ db: options.db, publish: (events) => feed.publish(events) });
   return {
     db: options.db,
     bus,
     feed,
     sessions,
-    messageWriter: createMessageWriter({ db: options.db, publish: (events) => feed.publish(events) }),
+    messageWriter,
+    metrics: createMetrics({ db: options.db, bus, messageWriter, logger }),
     presence: redisPresence ?? createLocalPresence({ db: options.db, feed }),
     typing: createTypingService({ feed, clock }),
     sendLimiter: createRateLimiter({ ...options.config.sendRate, clock }),

@@ -117,11 +117,12 @@ export const createCallerFactory = t.createCallerFactory;
 /* 3. Procedures */
 
 /** Domain and database errors thrown by a handler become typed tRPC errors here, once. */
-const mapErrors = t.middleware(async ({ next }) => {
+const mapErrors = t.middleware(async ({ ctx, path, next }) => {
   const result = await next();
-  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR" && result.error.cause) {
-    throw toTRPCError(result.error.cause);
-  }
+  if (result.ok) return result;
+  const error = result.error.code === "INTERNAL_SERVER_ERROR" && result.error.cause ? toTRPCError(result.error.cause) : result.error;
+  ctx.services.metrics.recordProcedureError(error, path);
+  if (error !== result.error) throw error;
   return result;
 });
 

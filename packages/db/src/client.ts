@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 
@@ -60,6 +61,8 @@ export function createDb(options: CreateDbOptions): DatabaseHandle {
     const client = postgres(options.url, {
       max: options.maxConnections ?? 10,
       onnotice: () => {},
+      // One name per pool, so that pg_stat_activity tells this process's connections apart (metrics).
+      connection: { application_name: `parley-${randomUUID().slice(0, 8)}` },
       // Timestamps and ids stay in their Postgres text forms; Drizzle maps them.
       prepare: true,
       // Called once for every query the driver writes to a connection, tagged, unsafe, begin and commit alike.

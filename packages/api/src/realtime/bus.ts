@@ -17,6 +17,8 @@ export interface EventBus {
   connect: (handlers: EventBusHandlers) => Promise<void>;
   publishEvents: (events: StoredEvent[]) => void;
   publishEphemeral: (envelope: EphemeralEnvelope) => void;
+  /** Whether publishes reach the other processes now (the in-process bus has none to reach). */
+  connected: () => boolean;
   close: () => Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export function createMemoryBus(): EventBus {
     },
     publishEvents: (events) => handlers?.onEvents(events),
     publishEphemeral: (envelope) => handlers?.onEphemeral(envelope),
+    connected: () => true,
     close: async () => {
       handlers = undefined;
     },

@@ -159,6 +159,7 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
       handlers?.onEphemeral(envelope);
       send(ephemeralChannel, envelope);
     },
+    connected: () => !closed && publisher.status === "ready" && subscriber.status === "ready",
     close: async () => {
       closed = true;
       handlers = undefined;

@@ -60,7 +60,7 @@ export const messagesRouter = {
         replyToId: z.uuid().optional(),
       }),
     )
-    .mutation(({ ctx, input }) => sendMessage(ctx.services, { userId: ctx.user.id, ...input })),
+    .mutation(({ ctx, input }) => ctx.services.metrics.measureSend(() => sendMessage(ctx.services, { userId: ctx.user.id, ...input }))),
 
   /** Newest first; pass `nextBeforeSeq` as `beforeSeq` for older messages. */
   history: protectedProcedure

@@ -5,6 +5,7 @@ import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { incomingMessageToRequest } from "@trpc/server/adapters/node-http";
 
 import type { ParleyServices } from "../services";
+import { createClientAddressResolver } from "./client-address";
 import { clientAddressHeader, createFetchHandler, maxRequestBodyBytes } from "./http";
 
 /**
@@ -15,10 +16,11 @@ export function createNodeRequestListener(
   services: ParleyServices,
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   const handle = createFetchHandler(services);
+  const clientAddress = createClientAddressResolver(services.config.trustedProxies);
   return async (request, response) => {
     try {
-      // Trust only the socket for the client's address.
-      request.headers[clientAddressHeader] = request.socket.remoteAddress ?? "unknown";
+      // The socket's peer, or the client a trusted proxy names; a client-sent value is overwritten.
+      request.headers[clientAddressHeader] = clientAddress(request);
       const fetchRequest = incomingMessageToRequest(request, response, { maxBodySize: maxRequestBodyBytes });
       const fetchResponse = await handle(fetchRequest);
       response.statusCode = fetchResponse.status;
