@@ -77,6 +77,11 @@ describe("/metrics", () => {
     expect(valueOf(samples, "parley_send_batches_total")).toBeGreaterThanOrEqual(1);
     expect(valueOf(samples, "parley_send_batched_messages_total")).toBe(5);
     expect(valueOf(samples, "parley_send_largest_batch")).toBeGreaterThanOrEqual(1);
+    // Bob's stream: one socket, one subscription, five live deliveries.
+    expect(valueOf(samples, "parley_websocket_connections")).toBe(1);
+    expect(valueOf(samples, "parley_stream_subscriptions")).toBe(1);
+    expect(valueOf(samples, "parley_delivery_lag_seconds_count")).toBe(5);
+    expect(valueOf(samples, "parley_delivery_lag_seconds_bucket", { le: "+Inf" })).toBe(5);
     expect(valueOf(samples, "parley_event_bus_connected", { kind: "memory" })).toBe(1);
     expect(valueOf(samples, "parley_database_errors_total")).toBe(0);
     // Node's own series: event-loop lag among them.
@@ -85,6 +90,25 @@ describe("/metrics", () => {
       // The scrape's own query holds one of this process's connections.
       expect(valueOf(samples, "parley_database_connections", { state: "active" })).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  it("counts a socket and its subscription out when the client goes", async () => {
+    const carol = await server.signUp("carol");
+    await listen(carol.client);
+    const open = (await scrape()).samples;
+    const connections = valueOf(open, "parley_websocket_connections") ?? 0;
+    const subscriptions = valueOf(open, "parley_stream_subscriptions") ?? 0;
+    await carol.client.close();
+    const gone = (samples: Sample[]) =>
+      valueOf(samples, "parley_websocket_connections") === connections - 1 &&
+      valueOf(samples, "parley_stream_subscriptions") === subscriptions - 1;
+    let closed = (await scrape()).samples;
+    for (const deadline = Date.now() + 2_000; !gone(closed) && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      closed = (await scrape()).samples;
+    }
+    expect(valueOf(closed, "parley_websocket_connections")).toBe(connections - 1);
+    expect(valueOf(closed, "parley_stream_subscriptions")).toBe(subscriptions - 1);
   });
 
   it("answers only /metrics", async () => {

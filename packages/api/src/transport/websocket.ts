@@ -17,6 +17,7 @@ import { isOriginAllowed } from "../origin";
 import { appRouter } from "../root";
 import type { ParleyServices } from "../services";
 import { createContext, sessionCookieName, type Context } from "../trpc";
+import { createClientAddressResolver } from "./client-address";
 import { trpcEndpoint } from "./http";
 
 /** Largest accepted WebSocket frame. */
@@ -118,6 +119,20 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return isObject(value) && Symbol.asyncIterator in value;
 }
 
+/**
+ * Seconds from a new message's commit to now, for the delivery-lag histogram: its `createdAt`
+ * is stamped by the database in the send's transaction. Null for any other event.
+ */
+function messageAgeSeconds(event: unknown): number | null {
+  if (!isObject(event) || event.type !== "message.created" || !isObject(event.message)) return null;
+  const { createdAt } = event.message;
+  return typeof createdAt === "string" ? (Date.now() - Date.parse(createdAt)) / 1_000 : null;
+}
+
+function isStreamReady(event: unknown): boolean {
+  return isObject(event) && event.type === "stream.ready";
+}
+
 function isAbortError(cause: unknown): boolean {
   return isObject(cause) && cause.name === "AbortError";
 }
@@ -178,6 +193,8 @@ class Subscription extends AbortController {
  */
 export function createWebSocketTransport(services: ParleyServices): WebSocketTransport {
   const config = appRouter._def._config;
+  const { metrics } = services;
+  const clientAddress = createClientAddressResolver(services.config.trustedProxies);
   // Compression is off (as is ws's default): a deflate context per socket would cost more than
   // everything else the socket holds, for frames that are mostly small JSON.
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxWebSocketFrameBytes, perMessageDeflate: false, clientTracking: false });
@@ -217,7 +234,8 @@ export function createWebSocketTransport(services: ParleyServices): WebSocketTra
 
     constructor(socket: WebSocket, request: IncomingMessage) {
       this.socket = socket;
-      this.#pending = { headers: contextHeaders(request), ipAddress: request.socket.remoteAddress };
+      // The socket's peer, or the client a trusted proxy names in X-Forwarded-For.
+      this.#pending = { headers: contextHeaders(request), ipAddress: clientAddress(request) };
       // With `?connectionParams=1` the first frame carries them; otherwise the context is made now.
       if (!expectsConnectionParams(request)) this.#context = this.#makeContext(null);
     }
@@ -279,7 +297,7 @@ export function createWebSocketTransport(services: ParleyServices): WebSocketTra
     }
 
     closed(): void {
-      connections.delete(this.socket);
+      if (connections.delete(this.socket)) metrics.webSocketConnections.dec();
       for (const subscription of this.#subscriptions ?? []) subscription.stop();
     }
 
@@ -366,20 +384,33 @@ export function createWebSocketTransport(services: ParleyServices): WebSocketTra
         let failure: { cause: unknown } | null = null;
         if (!subscription.signal.aborted && this.socket.readyState === this.socket.OPEN) {
           send(this.socket, { id, jsonrpc, result: { type: "started" } });
+          metrics.streamSubscriptions.inc();
+          // Lag is measured on live events only: what the stream replays before its ready marker is old by design.
+          let live = false;
           try {
             for (;;) {
               const next = await subscription.next(iterator);
               if (next === stopped || next.done) break;
               const value: unknown = next.value;
+              const tracked = isTrackedEnvelope(value);
               send(
                 this.socket,
-                isTrackedEnvelope(value)
+                tracked
                   ? { id, jsonrpc, result: { type: "data", id: value[0], data: { id: value[0], data: value[1] } } }
                   : { id, jsonrpc, result: { type: "data", data: value } },
               );
+              const event: unknown = tracked ? value[1] : value;
+              if (!live) {
+                live = isStreamReady(event);
+              } else {
+                const ageSeconds = messageAgeSeconds(event);
+                if (ageSeconds !== null) metrics.deliveryLagSeconds.observe(Math.max(0, ageSeconds));
+              }
             }
           } catch (cause) {
             failure = { cause };
+          } finally {
+            metrics.streamSubscriptions.dec();
           }
         }
         subscription.stop();
@@ -442,6 +473,7 @@ export function createWebSocketTransport(services: ParleyServices): WebSocketTra
       }
       wss.handleUpgrade(request, socket, head, (client) => {
         connections.set(client, new Connection(client, request));
+        metrics.webSocketConnections.inc();
         client.on("message", onMessage);
         client.once("close", onClose);
         client.on("error", onError);
