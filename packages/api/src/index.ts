@@ -10,6 +10,8 @@ export { createWebSocketTransport, type WebSocketTransport } from "./transport/w
 export { isOriginAllowed } from "./origin";
 export type { Logger } from "./logger";
 export type * from "./domain/views";
+export type { MessageSearchPage, MessageSearchResult } from "./domain/search";
+export type { ForwardResult } from "./domain/messages";
 export type {
   ConversationEvent,
   DurableEvent,

@@ -3,6 +3,7 @@ import type { Database } from "@parley/db/client";
 
 import { createMessageWriter } from "./domain/message-writer";
 import { silentLogger, type Logger } from "./logger";
+import { startExpirySweeper } from "./expiry-sweeper";
 import { startMaintenance } from "./maintenance";
 import { createMetrics } from "./metrics";
 import { createRateLimiter } from "./rate-limit";
@@ -52,7 +53,8 @@ export async function startServices(
   // With Redis, a user is online while any process holds a live subscription for them.
   const redisPresence = redis ? createRedisPresence({ ...redis, ...options.presenceTiming, db: options.db, feed, logger }) : undefined;
   const maintenance = startMaintenance({ db: options.db, clock, logger });
-  const messageWriter = createMessageWriter({ db: options.db, publish: (events) => feed.publish(events) });
+  const messageWriter = createMessageWriter({ db: options.db, now: () => clock.now(), publish: (events) => feed.publish(events) });
+  const expirySweeper = startExpirySweeper({ db: options.db, clock, logger, publish: (events) => feed.publish(events) });
   return {
     db: options.db,
     bus,
@@ -70,6 +72,7 @@ export async function startServices(
       // Presence announces its departures over the bus, so it stops first.
       await redisPresence?.stop();
       await maintenance.stop();
+      await expirySweeper.stop();
       await feed.stop();
     },
   };

@@ -54,6 +54,8 @@ describe("messages.send", () => {
       editedAt: null,
       deletedAt: null,
       expiresAt: null,
+      expiresAfterReadSeconds: null,
+      forwardedFrom: null,
       reactions: [],
     });
     for (const events of [aliceEvents, bobEvents]) {

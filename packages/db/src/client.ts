@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -88,12 +89,14 @@ export function createDb(options: CreateDbOptions): DatabaseHandle {
 
   let location = "memory";
   let pglite: PGlite;
+  // Contrib extensions are loaded into the WASM build on start; migrations then CREATE EXTENSION them.
+  const extensions = { pg_trgm };
   if (options.memory) {
-    pglite = new PGlite();
+    pglite = new PGlite({ extensions });
   } else {
     location = resolve(options.dataDir ?? ".data");
     mkdirSync(location, { recursive: true });
-    pglite = new PGlite(location);
+    pglite = new PGlite(location, { extensions });
   }
   const statementCount = options.countStatements ? countStatementsSentTo(pglite) : () => null;
   const db = drizzlePglite(pglite, { schema }) as unknown as Database;

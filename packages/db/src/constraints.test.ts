@@ -14,6 +14,7 @@ import {
   events,
   friendships,
   loginThrottles,
+  messageExpiries,
   messages,
   reactions,
   sessions,
@@ -45,6 +46,7 @@ const guardedConstraints = {
   conversations_direct_key_iff_direct: checkViolation,
   conversations_group_title: checkViolation,
   conversations_last_seq_nonnegative: checkViolation,
+  conversations_disappearing_timer: checkViolation,
   conversation_members_pkey: uniqueViolation,
   conversation_members_last_read_nonnegative: checkViolation,
   messages_conversation_seq_key: uniqueViolation,
@@ -52,6 +54,9 @@ const guardedConstraints = {
   messages_seq_positive: checkViolation,
   messages_body_present: checkViolation,
   messages_body_length: checkViolation,
+  messages_expires_after_read_positive: checkViolation,
+  messages_forwarded_from: checkViolation,
+  message_expiries_pkey: uniqueViolation,
   reactions_pkey: uniqueViolation,
   reactions_emoji_length: checkViolation,
   attachments_storage_key: uniqueViolation,
@@ -331,6 +336,8 @@ describe("conversations", () => {
 
   it("never lets last_seq go below zero", async () => {
     await expectViolation(createGroup({ lastSeq: -1 }), "conversations_last_seq_nonnegative");
+    await expectViolation(createGroup({ disappearingSeconds: 31 }), "conversations_disappearing_timer");
+    expect((await createGroup({ disappearingSeconds: 300, disappearingStartsAt: "read" })).disappearingSeconds).toBe(300);
     expect((await createGroup()).lastSeq).toBe(0);
   });
 });
@@ -453,6 +460,28 @@ describe("messages", () => {
       body: "😀".repeat(4000),
     });
     expect(longest.body).toHaveLength(8000);
+  });
+
+  it("takes a burn-after-reading timer only when positive, and an original author only when forwarded", async () => {
+    const sender = await createUser();
+    const group = await createGroup();
+    await expectViolation(
+      createMessage({ conversationId: group.id, senderId: sender.id, seq: 1, expiresAfterReadSeconds: 0 }),
+      "messages_expires_after_read_positive",
+    );
+    await expectViolation(
+      createMessage({ conversationId: group.id, senderId: sender.id, seq: 1, forwardedFromUserId: sender.id }),
+      "messages_forwarded_from",
+    );
+    const copy = await createMessage({ conversationId: group.id, senderId: sender.id, seq: 1, forwarded: true, forwardedFromUserId: sender.id });
+    expect(copy.forwarded).toBe(true);
+  });
+
+  it("keeps one burn-after-reading expiry per message and reader", async () => {
+    const { sender, message } = await createConversationWithMessage();
+    const expiresAt = new Date();
+    await db.insert(messageExpiries).values({ messageId: message.id, userId: sender.id, expiresAt });
+    await expectViolation(db.insert(messageExpiries).values({ messageId: message.id, userId: sender.id, expiresAt }), "message_expiries_pkey");
   });
 
   it("belongs to an existing conversation and disappears with it", async () => {
@@ -603,6 +632,10 @@ describe("indexes for the access paths", () => {
     ["friendships_addressee_idx", /ON public\.friendships USING btree \(addressee_id\)$/],
     ["blocks_blocked_idx", /ON public\.blocks USING btree \(blocked_id\)$/],
     ["attachments_message_idx", /ON public\.attachments USING btree \(message_id\)$/],
+    ["messages_expires_at_idx", /ON public\.messages USING btree \(expires_at\) WHERE/],
+    ["messages_body_words_idx", /ON public\.messages USING gin \(to_tsvector\('simple'::regconfig, body\)\) WHERE \(deleted_at IS NULL\)$/],
+    ["messages_body_trigram_idx", /ON public\.messages USING gin \(body gin_trgm_ops\) WHERE \(deleted_at IS NULL\)$/],
+    ["events_message_id_idx", /ON public\.events USING btree \(\(\(\(payload -> 'message'::text\) ->> 'id'::text\)\)\) WHERE/],
   ])("has %s", async (name, definition) => {
     expect(await indexDefinition(name)).toMatch(definition);
   });

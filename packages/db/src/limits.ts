@@ -36,5 +36,15 @@ export const userSearchDefaultResults = 20;
 /** Members added to a group by one `createGroup` or `addMembers` call. */
 export const groupMembersMaxPerCall = 256;
 
+/** The disappearing-message timers a conversation can choose (seconds): 30 s, 5 min, 1 h, 1 day, 1 week. */
+export const disappearingTimerSeconds = [30, 300, 3_600, 86_400, 604_800] as const;
+
+export const messageSearchQueryMaxCharacters = 100;
+export const messageSearchMaxResults = 50;
+export const messageSearchDefaultResults = 20;
+
+/** Conversations one `messages.forward` call may send to. */
+export const forwardMaxConversations = 20;
+
 /** Stream positions are decimal event ids; anything longer cannot be one. */
 export const eventIdMaxCharacters = 32;

@@ -37,6 +37,7 @@ const expectedTables = [
   "events",
   "friendships",
   "login_throttles",
+  "message_expiries",
   "messages",
   "reactions",
   "sessions",

@@ -45,7 +45,7 @@ async function sendBatch(sends: Send[]): Promise<Outcome[]> {
     body: send.body ?? "hello",
     replyToId: send.replyToId ?? null,
   }));
-  return selectRows<Outcome>(db, sql`select * from parley_send_messages(${JSON.stringify(batch)}::jsonb)`);
+  return selectRows<Outcome>(db, sql`select * from parley_send_messages(${JSON.stringify(batch)}::jsonb, now())`);
 }
 
 async function createUser(): Promise<string> {

@@ -16,6 +16,7 @@ import {
   type Executor,
 } from "./membership";
 import { loadReactions, toMessageView } from "./messages";
+import { notExpiredFor } from "./expiry";
 import { requireAddableToGroup, requireDirectContact, usersBlockedBy } from "./relationships";
 import { isoDate, type ConversationMemberView, type ConversationSummary, type ConversationView } from "./views";
 
@@ -64,6 +65,8 @@ interface ConversationRow {
   lastSeq: number;
   lastActivityAt: Date;
   createdAt: Date;
+  disappearingSeconds: number | null;
+  disappearingStartsAt: "send" | "read";
 }
 
 function toConversationView(row: ConversationRow, members: ConversationMemberView[]): ConversationView {
@@ -76,6 +79,8 @@ function toConversationView(row: ConversationRow, members: ConversationMemberVie
     lastActivityAt: isoDate(row.lastActivityAt),
     createdAt: isoDate(row.createdAt),
     members,
+    disappearing:
+      row.disappearingSeconds === null ? null : { seconds: row.disappearingSeconds, startsAt: row.disappearingStartsAt },
   };
 }
 
@@ -108,15 +113,22 @@ const activityKey = sql`date_trunc('milliseconds', ${conversations.lastActivityA
  * unread nor the last message counts senders the caller blocked.
  */
 export async function listConversationSummaries(
-  services: Pick<ParleyServices, "db">,
+  services: Pick<ParleyServices, "db" | "clock">,
   input: ListConversationsInput,
 ): Promise<ConversationSummary[]> {
   const { db } = services;
   const blocked = usersBlockedBy(db, input.userId);
+  const at = services.clock.now();
   const lastMessage = db
     .select()
     .from(messages)
-    .where(and(eq(messages.conversationId, conversations.id), notInArray(messages.senderId, blocked)))
+    .where(
+      and(
+        eq(messages.conversationId, conversations.id),
+        notInArray(messages.senderId, blocked),
+        notExpiredFor(messages, input.userId, at),
+      ),
+    )
     .orderBy(desc(messages.seq))
     .limit(1)
     .as("last_message");
@@ -127,6 +139,7 @@ export async function listConversationSummaries(
       and unread.sender_id <> ${input.userId}
       and unread.deleted_at is null
       and unread.sender_id not in ${blocked}
+      and not parley_expired_for(unread, ${input.userId}::uuid, ${at.toISOString()}::timestamptz)
   )`;
 
   const rows = await db
@@ -147,7 +160,11 @@ export async function listConversationSummaries(
         editedAt: lastMessage.editedAt,
         deletedAt: lastMessage.deletedAt,
         expiresAt: lastMessage.expiresAt,
+        expiresAfterReadSeconds: lastMessage.expiresAfterReadSeconds,
+        forwarded: lastMessage.forwarded,
+        forwardedFromUserId: lastMessage.forwardedFromUserId,
       },
+      lastMessageForwardedFromName: sql<string | null>`(select ${users.displayName} from ${users} where ${users.id} = ${lastMessage.forwardedFromUserId})`,
     })
     .from(conversationMembers)
     .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
@@ -173,14 +190,16 @@ export async function listConversationSummaries(
   ]);
   return rows.map((row) => ({
     ...toConversationView(row.conversation, members.get(row.conversation.id) ?? []),
-    lastMessage: row.lastMessage ? toMessageView(row.lastMessage, reactionViews.get(row.lastMessage.id) ?? []) : null,
+    lastMessage: row.lastMessage
+      ? toMessageView(row.lastMessage, reactionViews.get(row.lastMessage.id) ?? [], row.lastMessageForwardedFromName)
+      : null,
     unreadCount: Number(row.unreadCount),
     lastReadSeq: row.lastReadSeq,
   }));
 }
 
 export async function getConversationSummary(
-  services: Pick<ParleyServices, "db">,
+  services: Pick<ParleyServices, "db" | "clock">,
   input: { userId: string; conversationId: string },
 ): Promise<ConversationSummary> {
   const [summary] = await listConversationSummaries(services, { ...input, limit: 1 });

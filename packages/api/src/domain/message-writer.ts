@@ -5,13 +5,16 @@ import type { Database } from "@parley/db/client";
 import type { StoredEvent } from "../events/types";
 import type { MessageView } from "./views";
 
-/** One send as the database function `parley_send_messages` takes it (migration 0002). */
+/** One send as the database function `parley_send_messages` takes it (migrations 0002 and 0007). */
 export interface SendRequest {
   conversationId: string;
   senderId: string;
   clientId: string;
   body: string;
   replyToId: string | null;
+  /** A forwarded copy, and the original's author (null when they blocked the forwarder). */
+  forwarded?: boolean;
+  forwardedFromUserId?: string | null;
 }
 
 export type SendRefusal = "not_member" | "blocked" | "not_friends" | "bad_reply";
@@ -43,6 +46,8 @@ export interface MessageWriter {
 
 export interface MessageWriterOptions {
   db: Database;
+  /** The instant a batch is sent at: disappearing timers that start at send count from it. */
+  now?: () => Date;
   /** Called with a committed batch's events, in id order, before any send in it is acknowledged. */
   publish: (events: StoredEvent[]) => void;
   maxBatchSize?: number;
@@ -80,14 +85,15 @@ export function createMessageWriter(options: MessageWriterOptions): MessageWrite
       message: sql<MessageView | null>`item_message`,
       eventId: sql<number | string | null>`item_event_id`,
     })
-    .from(sql`parley_send_messages(${sql.placeholder("batch")}::jsonb)`)
+    .from(sql`parley_send_messages(${sql.placeholder("batch")}::jsonb, ${sql.placeholder("sentAt")}::timestamptz)`)
     .prepare("parley_send_messages");
+  const now = options.now ?? (() => new Date());
 
   async function store(batch: Queued[]): Promise<OutcomeRow[]> {
     // One malformed body must not fail its whole batch: it is stored with U+FFFD in place of the
     // lone surrogate, as the drivers store any text parameter.
     const items = batch.map(({ request }) => ({ ...request, body: request.body.replace(loneSurrogate, "\uFFFD") }));
-    const rows = (await statement.execute({ batch: JSON.stringify(items) })) as OutcomeRow[];
+    const rows = (await statement.execute({ batch: JSON.stringify(items), sentAt: now().toISOString() })) as OutcomeRow[];
     if (rows.length !== batch.length) throw new Error("parley_send_messages answered for a different number of sends");
     return rows;
   }

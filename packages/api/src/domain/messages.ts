@@ -1,10 +1,11 @@
 import { and, asc, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
 
-import { conversationMembers, conversations, messages, reactions, type Message } from "@parley/db/schema";
+import { conversationMembers, conversations, messageExpiries, messages, reactions, users, type Message } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
 import { transactionWithEvents } from "../events/transaction";
 import type { ParleyServices } from "../services";
+import { notExpiredFor } from "./expiry";
 import { currentMemberRow, notAMemberMessage, type Executor } from "./membership";
 import type { SendOutcome, SendRefusal } from "./message-writer";
 import { preparedPerDatabase } from "./prepared";
@@ -13,7 +14,8 @@ import { isoDate, type MemberRole, type MessageView, type ReactionView } from ".
 
 type MessageServices = Pick<ParleyServices, "db" | "messageWriter" | "sendLimiter">;
 
-export function toMessageView(row: Message, reactionViews: ReactionView[]): MessageView {
+/** `forwardedFromName`: the display name of the original author of a forwarded copy. */
+export function toMessageView(row: Message, reactionViews: ReactionView[], forwardedFromName: string | null = null): MessageView {
   return {
     id: row.id,
     conversationId: row.conversationId,
@@ -27,6 +29,8 @@ export function toMessageView(row: Message, reactionViews: ReactionView[]): Mess
     editedAt: isoDate(row.editedAt),
     deletedAt: isoDate(row.deletedAt),
     expiresAt: isoDate(row.expiresAt),
+    expiresAfterReadSeconds: row.expiresAfterReadSeconds,
+    forwardedFrom: row.forwarded ? { userId: row.forwardedFromUserId, displayName: forwardedFromName } : null,
     reactions: reactionViews,
   };
 }
@@ -66,8 +70,13 @@ export async function loadReactions(
 }
 
 async function withReactions(db: Executor, row: Message): Promise<MessageView> {
-  const reactionViews = await loadReactions(db, [row.id]);
-  return toMessageView(row, reactionViews.get(row.id) ?? []);
+  const [reactionViews, author] = await Promise.all([
+    loadReactions(db, [row.id]),
+    row.forwardedFromUserId
+      ? db.select({ displayName: users.displayName }).from(users).where(eq(users.id, row.forwardedFromUserId))
+      : Promise.resolve([]),
+  ]);
+  return toMessageView(row, reactionViews.get(row.id) ?? [], author[0]?.displayName ?? null);
 }
 
 /* Sending */
@@ -145,50 +154,88 @@ export interface HistoryPage {
   messages: MessageView[];
   /** Pass as `beforeSeq` for the next (older) page; null when there is none. */
   nextBeforeSeq: number | null;
+  /**
+   * With `aroundSeq` only: the newest seq of the page when newer messages exist beyond it (open
+   * them with `aroundSeq` set to it); null otherwise.
+   */
+  newerAfterSeq: number | null;
 }
+
+type StoredPage = { messages: MessageView[]; more: boolean } | null;
 
 const historyStatement = preparedPerDatabase((db) =>
   db
-    .select({ page: sql<{ messages: MessageView[]; more: boolean } | null>`page` })
+    .select({ page: sql<StoredPage>`page` })
     .from(
-      sql`parley_history(${sql.placeholder("viewer")}::uuid, ${sql.placeholder("conversation")}::uuid, ${sql.placeholder("beforeSeq")}::integer, ${sql.placeholder("limit")}::integer) as page`,
+      sql`parley_history(${sql.placeholder("viewer")}::uuid, ${sql.placeholder("conversation")}::uuid, ${sql.placeholder("beforeSeq")}::integer, ${sql.placeholder("limit")}::integer, ${sql.placeholder("at")}::timestamptz) as page`,
     )
     .prepare("parley_history"),
 );
 
+const historyAfterStatement = preparedPerDatabase((db) =>
+  db
+    .select({ page: sql<StoredPage>`page` })
+    .from(
+      sql`parley_history_after(${sql.placeholder("viewer")}::uuid, ${sql.placeholder("conversation")}::uuid, ${sql.placeholder("fromSeq")}::integer, ${sql.placeholder("limit")}::integer, ${sql.placeholder("at")}::timestamptz) as page`,
+    )
+    .prepare("parley_history_after"),
+);
+
+export interface HistoryInput {
+  userId: string;
+  conversationId: string;
+  beforeSeq?: number;
+  /** A window around this seq instead: it and the newer half of the page, then older ones. */
+  aroundSeq?: number;
+  limit: number;
+}
+
 /**
  * Newest first, keyset-paginated on (conversation_id, seq); messages and reactions from users
- * the caller blocked are left out. One statement: `parley_history` (migration 0003).
+ * the caller blocked, and messages that expired for the caller, are left out. One statement:
+ * `parley_history`; with `aroundSeq`, one more for the newer side (`parley_history_after`).
  */
-export async function readHistory(
-  services: Pick<ParleyServices, "db">,
-  input: { userId: string; conversationId: string; beforeSeq?: number; limit: number },
-): Promise<HistoryPage> {
-  const [row] = await historyStatement(services.db).execute({
-    viewer: input.userId,
-    conversation: input.conversationId,
-    beforeSeq: input.beforeSeq ?? null,
-    limit: input.limit,
+export async function readHistory(services: Pick<ParleyServices, "db" | "clock">, input: HistoryInput): Promise<HistoryPage> {
+  const at = services.clock.now().toISOString();
+  const base = { viewer: input.userId, conversation: input.conversationId, at };
+  if (input.aroundSeq === undefined) {
+    const [row] = await historyStatement(services.db).execute({ ...base, beforeSeq: input.beforeSeq ?? null, limit: input.limit });
+    const page = row?.page;
+    if (!page) throw new DomainError("FORBIDDEN", notAMemberMessage);
+    return { messages: page.messages, nextBeforeSeq: page.more ? (page.messages.at(-1)?.seq ?? null) : null, newerAfterSeq: null };
+  }
+  const newerLimit = Math.ceil(input.limit / 2);
+  const [newerRow] = await historyAfterStatement(services.db).execute({ ...base, fromSeq: input.aroundSeq, limit: newerLimit });
+  const newer = newerRow?.page;
+  if (!newer) throw new DomainError("FORBIDDEN", notAMemberMessage);
+  const [olderRow] = await historyStatement(services.db).execute({
+    ...base,
+    beforeSeq: input.aroundSeq,
+    limit: input.limit - newer.messages.length,
   });
-  const page = row?.page;
-  if (!page) throw new DomainError("FORBIDDEN", notAMemberMessage);
+  const older = olderRow?.page ?? { messages: [], more: false };
+  const newerNewestFirst = [...newer.messages].reverse();
   return {
-    messages: page.messages,
-    nextBeforeSeq: page.more ? (page.messages.at(-1)?.seq ?? null) : null,
+    messages: [...newerNewestFirst, ...older.messages],
+    nextBeforeSeq: older.more ? (older.messages.at(-1)?.seq ?? null) : null,
+    newerAfterSeq: newer.more ? (newerNewestFirst[0]?.seq ?? null) : null,
   };
 }
 
-/** A message in one of the caller's conversations, with the caller's role there; FORBIDDEN otherwise. */
+/**
+ * A message in one of the caller's conversations that has not expired for them, with the
+ * caller's role there; FORBIDDEN otherwise.
+ */
 async function requireVisibleMessage(
   db: Executor,
-  query: { messageId: string; userId: string },
+  query: { messageId: string; userId: string; at: Date },
 ): Promise<{ message: Message; kind: "direct" | "group"; role: MemberRole }> {
   const [row] = await db
     .select({ message: messages, kind: conversations.kind, role: conversationMembers.role })
     .from(messages)
     .innerJoin(conversations, eq(conversations.id, messages.conversationId))
     .innerJoin(conversationMembers, currentMemberRow(messages.conversationId, query.userId))
-    .where(eq(messages.id, query.messageId));
+    .where(and(eq(messages.id, query.messageId), notExpiredFor(messages, query.userId, query.at)));
   if (!row) throw new DomainError("FORBIDDEN", "That message is not in a conversation you are a member of");
   return row;
 }
@@ -196,13 +243,17 @@ async function requireVisibleMessage(
 /* Changing */
 
 export async function editMessage(
-  services: Pick<ParleyServices, "db" | "feed">,
+  services: Pick<ParleyServices, "db" | "feed" | "clock">,
   input: { userId: string; messageId: string; body: string },
 ): Promise<MessageView> {
-  const { message } = await requireVisibleMessage(services.db, input);
+  const { message } = await requireVisibleMessage(services.db, { ...input, at: services.clock.now() });
   if (message.senderId !== input.userId) throw new DomainError("FORBIDDEN", "You can only edit your own messages");
   if (message.deletedAt) throw new DomainError("BAD_REQUEST", "A deleted message cannot be edited");
   if (message.body === input.body) return withReactions(services.db, message);
+  // An edit would hand new text to a recipient whose copy already burned.
+  if (message.expiresAfterReadSeconds !== null && (await hasStartedBurning(services.db, message.id))) {
+    throw new DomainError("BAD_REQUEST", "A disappearing message cannot be edited once it has been read");
+  }
   return transactionWithEvents(services, async (tx, emit) => {
     const [row] = await tx
       .update(messages)
@@ -218,10 +269,10 @@ export async function editMessage(
 
 /** Leaves a tombstone (no body, no reactions) so seq keeps no gaps. Deleting twice is a no-op. */
 export async function deleteMessage(
-  services: Pick<ParleyServices, "db" | "feed">,
+  services: Pick<ParleyServices, "db" | "feed" | "clock">,
   input: { userId: string; messageId: string },
 ): Promise<MessageView> {
-  const { message, kind, role } = await requireVisibleMessage(services.db, input);
+  const { message, kind, role } = await requireVisibleMessage(services.db, { ...input, at: services.clock.now() });
   const moderates = kind === "group" && (role === "owner" || role === "admin");
   if (message.senderId !== input.userId && !moderates) {
     throw new DomainError("FORBIDDEN", "You can only delete your own messages");
@@ -247,10 +298,10 @@ export async function deleteMessage(
 
 /** Adds the caller's reaction; reacting twice with the same emoji changes nothing and emits nothing. */
 export async function addReaction(
-  services: Pick<ParleyServices, "db" | "feed">,
+  services: Pick<ParleyServices, "db" | "feed" | "clock">,
   input: { userId: string; messageId: string; emoji: string },
 ): Promise<MessageView> {
-  await requireVisibleMessage(services.db, input);
+  await requireVisibleMessage(services.db, { ...input, at: services.clock.now() });
   return transactionWithEvents(services, async (tx, emit) => {
     // FOR SHARE conflicts with the delete's row update, so no reaction can land on a tombstone.
     const [message] = await tx.select().from(messages).where(eq(messages.id, input.messageId)).for("share");
@@ -279,10 +330,10 @@ export async function addReaction(
 
 /** Removes the caller's reaction; removing one that is not there changes nothing and emits nothing. */
 export async function removeReaction(
-  services: Pick<ParleyServices, "db" | "feed">,
+  services: Pick<ParleyServices, "db" | "feed" | "clock">,
   input: { userId: string; messageId: string; emoji: string },
 ): Promise<MessageView> {
-  const { message } = await requireVisibleMessage(services.db, input);
+  const { message } = await requireVisibleMessage(services.db, { ...input, at: services.clock.now() });
   return transactionWithEvents(services, async (tx, emit) => {
     const removed = await tx
       .delete(reactions)
@@ -315,7 +366,7 @@ const markReadStatement = preparedPerDatabase((db) =>
   db
     .select({ lastReadSeq: sql<number>`last_read_seq`, eventId: sql<number | string | null>`event_id` })
     .from(
-      sql`parley_mark_read(${sql.placeholder("viewer")}::uuid, ${sql.placeholder("conversation")}::uuid, ${sql.placeholder("seq")}::integer)`,
+      sql`parley_mark_read(${sql.placeholder("viewer")}::uuid, ${sql.placeholder("conversation")}::uuid, ${sql.placeholder("seq")}::integer, ${sql.placeholder("at")}::timestamptz)`,
     )
     .prepare("parley_mark_read"),
 );
@@ -323,16 +374,17 @@ const markReadStatement = preparedPerDatabase((db) =>
 /**
  * Moves the caller's read position forward to `seq` (never back, never past the newest message)
  * and tells the conversation, which includes the caller's other devices. One statement:
- * `parley_mark_read` (migration 0004).
+ * `parley_mark_read`, which also starts the burn-after-reading clocks of what it passes.
  */
 export async function markRead(
-  services: Pick<ParleyServices, "db" | "feed">,
+  services: Pick<ParleyServices, "db" | "feed" | "clock">,
   input: { userId: string; conversationId: string; seq: number },
 ): Promise<{ lastReadSeq: number }> {
   const [row] = await markReadStatement(services.db).execute({
     viewer: input.userId,
     conversation: input.conversationId,
     seq: input.seq,
+    at: services.clock.now().toISOString(),
   });
   if (!row) throw new DomainError("FORBIDDEN", notAMemberMessage);
   if (row.eventId !== null) {
@@ -346,4 +398,77 @@ export async function markRead(
     ]);
   }
   return { lastReadSeq: row.lastReadSeq };
+}
+
+/** Whether any recipient has read this burn-after-reading message (its clocks have started). */
+async function hasStartedBurning(db: Executor, messageId: string): Promise<boolean> {
+  const rows = await db.select({ messageId: messageExpiries.messageId }).from(messageExpiries).where(eq(messageExpiries.messageId, messageId)).limit(1);
+  return rows.length > 0;
+}
+
+/* Forwarding */
+
+export interface ForwardResult {
+  /** The copies, one per conversation that took it, in the order asked. */
+  messages: MessageView[];
+  /** Conversations that refused the copy, and why. */
+  refused: { conversationId: string; message: string }[];
+}
+
+/**
+ * Copies the text of a message the caller can read into conversations they can write to, as
+ * their own message marked "forwarded" and naming the original's author, unless that author
+ * blocked the caller. A forwarded copy names the first author, not the one who forwarded it on.
+ * Each copy is an ordinary send: it takes its conversation's rules and disappearing timer.
+ * FORBIDDEN when no conversation took it.
+ */
+export async function forwardMessage(
+  services: Pick<ParleyServices, "db" | "clock" | "messageWriter" | "sendLimiter">,
+  input: { userId: string; messageId: string; toConversationIds: string[] },
+): Promise<ForwardResult> {
+  const { message } = await requireVisibleMessage(services.db, { ...input, at: services.clock.now() });
+  const blockedSenders = await services.db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.id, message.id), inArray(messages.senderId, usersBlockedBy(services.db, input.userId))));
+  if (blockedSenders.length > 0) throw new DomainError("FORBIDDEN", "That message is not in a conversation you are a member of");
+  if (message.deletedAt || message.body === null) throw new DomainError("BAD_REQUEST", "A deleted message cannot be forwarded");
+  if (message.kind === "system") throw new DomainError("BAD_REQUEST", "A conversation notice cannot be forwarded");
+  const authorId = message.forwarded ? message.forwardedFromUserId : message.senderId;
+  const authorBlockedForwarder =
+    authorId !== null &&
+    (await services.db.select({ id: users.id }).from(users).where(and(eq(users.id, input.userId), inArray(users.id, usersBlockedBy(services.db, authorId)))))
+      .length > 0;
+  const targets = [...new Set(input.toConversationIds)];
+  const decision = await services.sendLimiter.take(input.userId);
+  if (!decision.allowed) {
+    throw new DomainError("TOO_MANY_REQUESTS", "You are sending messages too fast; try again shortly", {
+      retryAfterSeconds: decision.retryAfterSeconds,
+    });
+  }
+  const body = message.body;
+  const outcomes = await Promise.all(
+    targets.map((conversationId) =>
+      services.messageWriter.write({
+        conversationId,
+        senderId: input.userId,
+        clientId: crypto.randomUUID(),
+        body,
+        replyToId: null,
+        forwarded: true,
+        forwardedFromUserId: authorBlockedForwarder ? null : authorId,
+      }),
+    ),
+  );
+  const result: ForwardResult = { messages: [], refused: [] };
+  outcomes.forEach((outcome, index) => {
+    const conversationId = targets[index] as string;
+    if (outcome.outcome === "created") result.messages.push(outcome.message);
+    else if (outcome.outcome !== "duplicate") result.refused.push({ conversationId, message: refusals[outcome.outcome][1] });
+  });
+  if (result.messages.length === 0) {
+    await services.sendLimiter.refund(input.userId);
+    throw new DomainError("FORBIDDEN", result.refused[0]?.message ?? notAMemberMessage);
+  }
+  return result;
 }

@@ -31,9 +31,25 @@ export interface MessageView {
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
+  /** When the message disappears for this viewer; null while it has no deadline (yet). */
   expiresAt: string | null;
+  /** Burn after reading: a recipient's copy expires this long after they read it. */
+  expiresAfterReadSeconds: number | null;
+  /** Set on a forwarded copy; the author is null when they blocked the forwarder. */
+  forwardedFrom: { userId: string | null; displayName: string | null } | null;
   reactions: ReactionView[];
 }
+
+export type DisappearingStart = "send" | "read";
+
+/** A conversation's disappearing-message timer, as new messages take it. */
+export interface DisappearingSetting {
+  seconds: number;
+  startsAt: DisappearingStart;
+}
+
+/** The body of a `system` message, as JSON: what changed in the conversation. */
+export type SystemNotice = { type: "disappearing"; actorId: string; disappearing: DisappearingSetting | null };
 
 export type MemberRole = "owner" | "admin" | "member";
 
@@ -56,6 +72,8 @@ export interface ConversationView {
   createdAt: string;
   /** Current members only (those who have not left). */
   members: ConversationMemberView[];
+  /** Null when messages stay. */
+  disappearing: DisappearingSetting | null;
 }
 
 export interface ConversationSummary extends ConversationView {

@@ -10,6 +10,8 @@ export type ConversationEvent =
   | { type: "message.created"; conversationId: string; message: MessageView }
   | { type: "message.edited"; conversationId: string; message: MessageView }
   | { type: "message.deleted"; conversationId: string; message: MessageView }
+  /** A disappearing message's time ran out for everyone and its content was purged: remove it. */
+  | { type: "message.expired"; conversationId: string; messageId: string; seq: number }
   | {
       type: "reaction.added" | "reaction.removed";
       conversationId: string;
@@ -22,8 +24,8 @@ export type ConversationEvent =
       type: "conversation.updated";
       conversationId: string;
       conversation: ConversationView;
-      /** Who changed it and what: "renamed", "members_added", "member_removed", "member_left", "role_changed". */
-      change: "renamed" | "members_added" | "member_removed" | "member_left" | "role_changed";
+      /** Who changed it and what: "renamed", "members_added", "member_removed", "member_left", "role_changed", "disappearing_changed". */
+      change: "renamed" | "members_added" | "member_removed" | "member_left" | "role_changed" | "disappearing_changed";
       actorId: string;
       userIds: string[];
     };

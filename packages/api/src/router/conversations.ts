@@ -4,6 +4,7 @@ import { z } from "zod";
 import {
   conversationPageDefaultConversations,
   conversationPageMaxConversations,
+  disappearingTimerSeconds,
   groupMembersMaxPerCall,
   groupTitleMaxCharacters,
 } from "@parley/db/limits";
@@ -20,6 +21,7 @@ import {
   renameGroup,
   setMemberRole,
 } from "../domain/conversations";
+import { setDisappearing } from "../domain/disappearing";
 import { protectedProcedure } from "../trpc";
 
 const groupTitle = z
@@ -99,6 +101,26 @@ export const conversationsRouter = {
         role: input.role,
       }),
     ),
+
+  /**
+   * The disappearing-message timer for new messages (null: off), counted from the send for
+   * everyone or from each recipient's read. Any member in a direct chat; owner or admins in a group.
+   */
+  setDisappearing: protectedProcedure
+    .input(
+      byConversation.extend({
+        seconds: z
+          .number()
+          .int()
+          .refine(
+            (seconds) => (disappearingTimerSeconds as readonly number[]).includes(seconds),
+            `The timer must be one of ${disappearingTimerSeconds.join(", ")} seconds`,
+          )
+          .nullable(),
+        startsAt: z.enum(["send", "read"]).default("send"),
+      }),
+    )
+    .mutation(({ ctx, input }) => setDisappearing(ctx.services, { userId: ctx.user.id, ...input })),
 
   /** An ephemeral "is typing" for the other members, valid for five seconds. */
   typing: protectedProcedure

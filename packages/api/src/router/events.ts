@@ -3,6 +3,7 @@ import { z } from "zod";
 
 import { eventIdMaxCharacters } from "@parley/db/limits";
 
+import { createExpiredContentFilter } from "../domain/expiry";
 import { toTRPCError } from "../errors";
 import { streamEvents } from "../realtime/stream";
 import { protectedProcedure } from "../trpc";
@@ -12,8 +13,10 @@ export const eventsRouter = {
   stream: protectedProcedure
     .input(z.object({ lastEventId: z.string().max(eventIdMaxCharacters).nullish() }).optional())
     .subscription(async function* ({ ctx, input, signal }) {
+      // Resume never replays a disappearing message that has expired for this user.
+      const expired = createExpiredContentFilter({ db: ctx.services.db, viewerId: ctx.user.id, now: () => ctx.services.clock.now() });
       try {
-        yield* streamEvents({
+        for await (const envelope of streamEvents({
           db: ctx.services.db,
           feed: ctx.services.feed,
           presence: ctx.services.presence,
@@ -21,7 +24,12 @@ export const eventsRouter = {
           sessionId: ctx.session.id,
           lastEventId: input?.lastEventId,
           signal,
-        });
+        })) {
+          const event = envelope[1];
+          if (event.type === "stream.ready") expired.markLive();
+          else if ("type" in event && event.type !== "typing" && event.type !== "presence" && (await expired.isExpired(event))) continue;
+          yield envelope;
+        }
       } catch (error) {
         throw toTRPCError(error);
       }

@@ -2,9 +2,13 @@ import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
 import {
+  forwardMaxConversations,
   historyPageDefaultMessages,
   historyPageMaxMessages,
   messageBodyMaxCharacters,
+  messageSearchDefaultResults,
+  messageSearchMaxResults,
+  messageSearchQueryMaxCharacters,
   reactionEmojiMaxCharacters,
 } from "@parley/db/limits";
 
@@ -12,11 +16,13 @@ import {
   addReaction,
   deleteMessage,
   editMessage,
+  forwardMessage,
   markRead,
   readHistory,
   removeReaction,
   sendMessage,
 } from "../domain/messages";
+import { searchMessages } from "../domain/search";
 import { protectedProcedure } from "../trpc";
 
 const maxSeq = 2_147_483_647;
@@ -62,16 +68,47 @@ export const messagesRouter = {
     )
     .mutation(({ ctx, input }) => ctx.services.metrics.measureSend(() => sendMessage(ctx.services, { userId: ctx.user.id, ...input }))),
 
-  /** Newest first; pass `nextBeforeSeq` as `beforeSeq` for older messages. */
+  /**
+   * Newest first; pass `nextBeforeSeq` as `beforeSeq` for older messages. `aroundSeq` opens a
+   * message in its context instead: it, the newer half of the page and older ones.
+   */
   history: protectedProcedure
     .input(
-      z.object({
-        conversationId: z.uuid(),
-        beforeSeq: z.number().int().min(1).max(maxSeq).optional(),
-        limit: z.number().int().min(1).max(historyPageMaxMessages).default(historyPageDefaultMessages),
-      }),
+      z
+        .object({
+          conversationId: z.uuid(),
+          beforeSeq: z.number().int().min(1).max(maxSeq).optional(),
+          aroundSeq: z.number().int().min(1).max(maxSeq).optional(),
+          limit: z.number().int().min(1).max(historyPageMaxMessages).default(historyPageDefaultMessages),
+        })
+        .refine((input) => input.beforeSeq === undefined || input.aroundSeq === undefined, "Pass beforeSeq or aroundSeq, not both"),
     )
     .query(({ ctx, input }) => readHistory(ctx.services, { userId: ctx.user.id, ...input })),
+
+  /**
+   * Messages the caller can still read that match by word, word prefix or substring (for
+   * Chinese, Japanese and Korean), newest first; pass `nextBeforeId` as `beforeId` for older ones.
+   */
+  search: protectedProcedure
+    .input(
+      z.object({
+        query: z
+          .string()
+          .trim()
+          .min(1, "A search needs some text")
+          .max(messageSearchQueryMaxCharacters, `A search can be at most ${messageSearchQueryMaxCharacters} characters`)
+          .refine((query) => !query.includes("\u0000"), "A search must not contain NUL (U+0000) characters"),
+        conversationId: z.uuid().optional(),
+        beforeId: z.uuid().optional(),
+        limit: z.number().int().min(1).max(messageSearchMaxResults).default(messageSearchDefaultResults),
+      }),
+    )
+    .query(({ ctx, input }) => searchMessages(ctx.services, { userId: ctx.user.id, ...input })),
+
+  /** A copy of a message you can read, marked forwarded, in each conversation you can write to. */
+  forward: protectedProcedure
+    .input(byMessage.extend({ toConversationIds: z.array(z.uuid()).min(1).max(forwardMaxConversations) }))
+    .mutation(({ ctx, input }) => forwardMessage(ctx.services, { userId: ctx.user.id, ...input })),
 
   edit: protectedProcedure
     .input(byMessage.extend({ body: messageBody }))

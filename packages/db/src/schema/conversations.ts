@@ -12,11 +12,12 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
-import { groupTitleMaxCharacters } from "../limits";
+import { disappearingTimerSeconds, groupTitleMaxCharacters } from "../limits";
 import { users } from "./users";
 
 export const conversationKind = pgEnum("conversation_kind", ["direct", "group"]);
 export const memberRole = pgEnum("member_role", ["owner", "admin", "member"]);
+export const disappearingStart = pgEnum("disappearing_start", ["send", "read"]);
 
 export const conversations = pgTable(
   "conversations",
@@ -35,6 +36,10 @@ export const conversations = pgTable(
     lastActivityAt: timestamp("last_activity_at", { withTimezone: true }).notNull().defaultNow(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    /** The disappearing-message timer new messages take; null when messages stay. */
+    disappearingSeconds: integer("disappearing_seconds"),
+    /** When a message's timer starts: at send for everyone, or at each recipient's read. */
+    disappearingStartsAt: disappearingStart("disappearing_starts_at").notNull().default("send"),
   },
   (table) => [
     uniqueIndex("conversations_direct_key").on(table.directKey),
@@ -48,6 +53,10 @@ export const conversations = pgTable(
       sql`${table.kind} = 'direct' or (${table.title} is not null and char_length(${table.title}) between 1 and ${sql.raw(String(groupTitleMaxCharacters))})`,
     ),
     check("conversations_last_seq_nonnegative", sql`${table.lastSeq} >= 0`),
+    check(
+      "conversations_disappearing_timer",
+      sql`${table.disappearingSeconds} is null or ${table.disappearingSeconds} in (${sql.raw(disappearingTimerSeconds.join(", "))})`,
+    ),
   ],
 );
 

@@ -37,6 +37,10 @@ export const events = pgTable(
   (table) => [
     index("events_conversation_id_idx").on(table.conversationId, table.id),
     index("events_user_id_idx").on(table.userId, table.id),
+    // The sweeper finds the logged copies of an expired message's content by its id.
+    index("events_message_id_idx")
+      .on(sql`(${table.payload}->'message'->>'id')`)
+      .where(sql`${table.type} in ('message.created', 'message.edited')`),
     check(
       "events_one_audience",
       sql`(${table.conversationId} is null) <> (${table.userId} is null)`,

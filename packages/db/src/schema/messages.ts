@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
+  boolean,
   check,
   index,
   integer,
@@ -49,8 +50,18 @@ export const messages = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     editedAt: timestamp("edited_at", { withTimezone: true }),
     deletedAt: timestamp("deleted_at", { withTimezone: true }),
-    /** Disappearing messages: past this instant the body is purged. */
+    /**
+     * Disappearing messages: past this instant the message is gone for everyone and the sweeper
+     * purges it. Set at send when the timer starts at send; when it starts at each read, set once
+     * every recipient has read it (to the last of their expiries).
+     */
     expiresAt: timestamp("expires_at", { withTimezone: true }),
+    /** Burn after reading: each recipient's copy expires this long after they read it. */
+    expiresAfterReadSeconds: integer("expires_after_read_seconds"),
+    /** A forwarded copy of another message. */
+    forwarded: boolean("forwarded").notNull().default(false),
+    /** Who wrote the original; null when they blocked the forwarder (or are gone). */
+    forwardedFromUserId: uuid("forwarded_from_user_id").references(() => users.id, { onDelete: "set null" }),
   },
   (table) => [
     // Also the keyset index for history pages: WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC.
@@ -62,7 +73,16 @@ export const messages = pgTable(
     index("messages_expires_at_idx")
       .on(table.expiresAt)
       .where(sql`${table.expiresAt} is not null and ${table.deletedAt} is null`),
+    // Search: words and prefixes through the tsvector, substrings (CJK has no spaces) through trigrams.
+    index("messages_body_words_idx")
+      .using("gin", sql`to_tsvector('simple', ${table.body})`)
+      .where(sql`${table.deletedAt} is null`),
+    index("messages_body_trigram_idx")
+      .using("gin", table.body.op("gin_trgm_ops"))
+      .where(sql`${table.deletedAt} is null`),
     check("messages_seq_positive", sql`${table.seq} > 0`),
+    check("messages_expires_after_read_positive", sql`${table.expiresAfterReadSeconds} > 0`),
+    check("messages_forwarded_from", sql`${table.forwarded} or ${table.forwardedFromUserId} is null`),
     check(
       "messages_body_present",
       sql`${table.deletedAt} is not null or ${table.body} is not null`,
@@ -96,6 +116,24 @@ export const attachments = pgTable(
   ],
 );
 
+/**
+ * Burn after reading: when each recipient's copy of a message expires, written when they read it.
+ * Once every recipient has a row, the message's own `expires_at` is the last of them.
+ */
+export const messageExpiries = pgTable(
+  "message_expiries",
+  {
+    messageId: uuid("message_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (table) => [primaryKey({ name: "message_expiries_pkey", columns: [table.messageId, table.userId] })],
+);
+
 /** One row per user, message and emoji. */
 export const reactions = pgTable(
   "reactions",
@@ -121,3 +159,4 @@ export const reactions = pgTable(
 export type Message = typeof messages.$inferSelect;
 export type Attachment = typeof attachments.$inferSelect;
 export type Reaction = typeof reactions.$inferSelect;
+export type MessageExpiry = typeof messageExpiries.$inferSelect;
