@@ -88,6 +88,8 @@ export interface StartTestServerOptions {
   clock?: Clock;
   database?: TestDatabase;
   redisUrl?: string;
+  /** TRUSTED_PROXIES: the load balancers whose X-Forwarded-For names the client. */
+  trustedProxies?: readonly string[];
 }
 
 export const testOrigin = "http://parley.test";
@@ -103,6 +105,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
       allowedOrigins: [testOrigin],
       sendRate: options.sendRate ?? { burst: 30, perSecond: 10 },
       secureCookies: false,
+      trustedProxies: options.trustedProxies,
     },
   });
   const listener = createNodeRequestListener(services);
