@@ -77,6 +77,28 @@ export const subscriptionEncoder = {
   },
 };
 
+/** The last frame built for each event, with the ids it was built for. */
+const eventFrameCache = new WeakMap<object, { ids: string; frame: Buffer }>();
+
+/**
+ * A message's frame. A stream event's frame differs between subscribers only in the
+ * subscription's id (and a typing notice's position), which is nearly always the same: then every
+ * socket is handed the one Buffer, encoded once, instead of a string ws would encode per socket.
+ */
+function frameOf(message: unknown): string | Buffer {
+  // Only the stream's tracked events: they are never mutated once the feed has them.
+  if (!isObject(message) || !isObject(message.result) || typeof message.result.id !== "string") return subscriptionEncoder.encode(message);
+  const { data } = message.result;
+  if (!isObject(data) || data.id !== message.result.id || !isObject(data.data)) return subscriptionEncoder.encode(message);
+  const event = data.data;
+  const ids = `${String(message.id)} ${String(message.jsonrpc)} ${message.result.id}`;
+  const cached = eventFrameCache.get(event);
+  if (cached?.ids === ids) return cached.frame;
+  const frame = Buffer.from(subscriptionEncoder.encode(message));
+  eventFrameCache.set(event, { ids, frame });
+  return frame;
+}
+
 export interface WebSocketTransport {
   /** Whether this transport serves the upgrade request's path. */
   handles: (request: IncomingMessage) => boolean;
@@ -210,7 +232,7 @@ export function createWebSocketTransport(services: ParleyServices): WebSocketTra
         : "data" in message.result
           ? { ...message, result: { ...message.result, data: serialize(message.result.data) } }
           : message;
-    socket.send(subscriptionEncoder.encode(transformed));
+    socket.send(frameOf(transformed), { binary: false });
   }
 
   function report(error: TRPCError, path: string | undefined): void {
