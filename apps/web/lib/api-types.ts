@@ -11,6 +11,7 @@ export type PublicUser = RouterOutputs["auth"]["me"];
 export type SessionView = RouterOutputs["auth"]["sessions"][number];
 
 export type MessageView = RouterOutputs["messages"]["send"];
+export type MessageSearchResult = RouterOutputs["messages"]["search"]["results"][number];
 export type ReactionView = MessageView["reactions"][number];
 
 export type ConversationView = RouterOutputs["conversations"]["openDirect"];

@@ -4,6 +4,7 @@ import type { ConversationSummary, MessageView } from "./api-types";
 import {
   applyStreamEvent,
   deliveryStateOf,
+  expireMessages,
   expireTyping,
   initialChatState,
   mergeConversationList,
@@ -29,6 +30,8 @@ function message(seq: number, overrides: Partial<MessageView> = {}): MessageView
     editedAt: null,
     deletedAt: null,
     expiresAt: null,
+    expiresAfterReadSeconds: null,
+    forwardedFrom: null,
     reactions: [],
     ...overrides,
   };
@@ -48,6 +51,7 @@ function conversation(overrides: Partial<ConversationSummary> = {}): Conversatio
       { userId: friend, username: "friend", displayName: "Friend", role: "member", lastReadSeq: 0, joinedAt: "2025-01-01T00:00:00.000Z" },
     ],
     lastMessage: null,
+    disappearing: null,
     unreadCount: 0,
     lastReadSeq: 0,
     ...overrides,
@@ -197,5 +201,27 @@ describe("profile.updated", () => {
     expect(state.friends[0]?.user.displayName).toBe("Renamed Friend");
     expect(state.people[friend]?.displayName).toBe("Renamed Friend");
     expect(state.me).toBeNull();
+  });
+});
+
+describe("disappearing messages", () => {
+  it("removes a message from the timeline and the preview when it expires", () => {
+    let state = stateWith(conversation());
+    for (const seq of [1, 2]) state = applyStreamEvent(state, { type: "message.created", conversationId, message: message(seq) }, me);
+    const gone = message(2);
+    state = applyStreamEvent(state, { type: "message.expired", conversationId, messageId: gone.id, seq: 2 }, me);
+    expect(state.timelines[conversationId]?.messages.map((each) => each.seq)).toEqual([1]);
+    expect(state.conversations[conversationId]?.lastMessage).toBeNull();
+  });
+
+  it("starts my copy's burn-after-reading clock when I read it, and drops it when the time is up", () => {
+    let state = stateWith(conversation());
+    state = applyStreamEvent(state, { type: "message.created", conversationId, message: message(1, { expiresAfterReadSeconds: 30 }) }, me);
+    const before = Date.now();
+    state = applyStreamEvent(state, { type: "receipt.read", conversationId, userId: me, lastReadSeq: 1 }, me);
+    const expiresAt = Date.parse(state.timelines[conversationId]?.messages[0]?.expiresAt ?? "");
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 30_000);
+    expect(expireMessages(state, expiresAt - 1)).toBe(state);
+    expect(expireMessages(state, expiresAt).timelines[conversationId]?.messages).toEqual([]);
   });
 });

@@ -475,7 +475,9 @@ export function applyStreamEvent(state: ChatState, event: ChatEvent, meId: strin
       }));
     }
     case "receipt.read":
-      return applyReadReceipt(state, event, meId);
+      return startBurnClocks(applyReadReceipt(state, event, meId), event, meId, Date.now());
+    case "message.expired":
+      return withoutMessages(state, event.conversationId, (message) => message.id === event.messageId);
     case "conversation.joined":
       return withConversationView(state, event.conversation, meId);
     case "conversation.updated":
@@ -521,6 +523,60 @@ export function applyStreamEvent(state: ChatState, event: ChatEvent, meId: strin
     default:
       return applyFriendEvent(state, event, meId);
   }
+}
+
+/* Disappearing messages */
+
+/** Removes the matching messages of a conversation from its timeline and its preview. */
+function withoutMessages(state: ChatState, conversationId: string, gone: (message: MessageView) => boolean): ChatState {
+  let next = state;
+  const timeline = state.timelines[conversationId];
+  if (timeline?.messages.some(gone)) {
+    next = {
+      ...next,
+      timelines: { ...next.timelines, [conversationId]: { ...timeline, messages: timeline.messages.filter((message) => !gone(message)) } },
+    };
+  }
+  const conversation = state.conversations[conversationId];
+  if (conversation?.lastMessage && gone(conversation.lastMessage)) {
+    next = { ...next, conversations: { ...next.conversations, [conversationId]: { ...conversation, lastMessage: null } } };
+  }
+  return next;
+}
+
+/**
+ * Burn after reading, as the server counts it: my read starts my copies' clocks; in a direct chat
+ * the peer's read starts the clock of my messages too (they were its only reader).
+ */
+function startBurnClocks(
+  state: ChatState,
+  receipt: { conversationId: string; userId: string; lastReadSeq: number },
+  meId: string,
+  nowMs: number,
+): ChatState {
+  const timeline = state.timelines[receipt.conversationId];
+  const conversation = state.conversations[receipt.conversationId];
+  if (!timeline || !conversation) return state;
+  const starts = (message: MessageView) =>
+    message.expiresAfterReadSeconds !== null &&
+    message.expiresAt === null &&
+    message.seq <= receipt.lastReadSeq &&
+    (receipt.userId === meId ? message.senderId !== meId : conversation.kind === "direct" && message.senderId === meId);
+  if (!timeline.messages.some(starts)) return state;
+  const messages = timeline.messages.map((message) =>
+    starts(message) ? { ...message, expiresAt: new Date(nowMs + (message.expiresAfterReadSeconds ?? 0) * 1_000).toISOString() } : message,
+  );
+  return { ...state, timelines: { ...state.timelines, [receipt.conversationId]: { ...timeline, messages } } };
+}
+
+/** Drops messages whose time ran out (the server no longer shows them either); same state when none has. */
+export function expireMessages(state: ChatState, nowMs: number): ChatState {
+  const expired = (message: MessageView) => message.expiresAt !== null && Date.parse(message.expiresAt) <= nowMs;
+  let next = state;
+  for (const conversationId of new Set([...Object.keys(state.timelines), ...Object.keys(state.conversations)])) {
+    next = withoutMessages(next, conversationId, expired);
+  }
+  return next;
 }
 
 /** Drops typing indicators whose time has passed; returns the same state when none has. */

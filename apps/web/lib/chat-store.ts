@@ -12,6 +12,7 @@ import type { ChatEvent, ConversationSummary, ConversationView, MessageView } fr
 import { newClientId } from "./browser-client";
 import {
   applyStreamEvent,
+  expireMessages,
   expireTyping,
   initialChatState,
   mergeConversationList,
@@ -118,7 +119,8 @@ export class ChatStore {
       }),
     );
     this.watchNetwork();
-    const typingTimer = setInterval(() => this.update((state) => expireTyping(state, Date.now())), 1_000);
+    // Typing indicators lapse, and disappearing messages go the moment their time runs out.
+    const typingTimer = setInterval(() => this.update((state) => expireMessages(expireTyping(state, Date.now()), Date.now())), 1_000);
     this.cleanups.push(() => clearInterval(typingTimer));
 
     if (typeof navigator !== "undefined" && navigator.onLine === false) {
@@ -291,6 +293,11 @@ export class ChatStore {
     return this.timelines.loadOlder(conversationId);
   }
 
+  /** Loads a message (by seq) into its timeline with its context, for a search result to open it. */
+  revealMessage(conversationId: string, seq: number): Promise<void> {
+    return this.timelines.reveal(conversationId, seq);
+  }
+
   /* Sending */
 
   sendMessage(input: { conversationId: string; body: string; replyToId: string | null }): void {
@@ -366,6 +373,31 @@ export class ChatStore {
       const message = await this.client.api.messages.delete.mutate({ messageId });
       this.applyMessage(message, "message.deleted");
     });
+  }
+
+  /** Sends a copy of the message to each conversation; true when every one took it. */
+  async forwardMessage(messageId: string, toConversationIds: string[]): Promise<boolean> {
+    return this.run(async () => {
+      const result = await this.client.api.messages.forward.mutate({ messageId, toConversationIds });
+      for (const message of result.messages) this.update((state) => applyStreamEvent(state, { type: "message.created", conversationId: message.conversationId, message }, this.meId));
+      if (result.refused.length > 0) this.notify(`Not forwarded to ${result.refused.length} chat${result.refused.length === 1 ? "" : "s"}: ${result.refused[0]?.message ?? ""}`);
+      else this.notify(`Forwarded to ${result.messages.length} chat${result.messages.length === 1 ? "" : "s"}`, "info");
+    });
+  }
+
+  async setDisappearing(conversationId: string, seconds: number | null, startsAt: "send" | "read"): Promise<boolean> {
+    return this.run(async () => {
+      const view = await this.client.api.conversations.setDisappearing.mutate({ conversationId, seconds, startsAt });
+      this.applyView(view);
+    });
+  }
+
+  searchMessages(query: string) {
+    return this.client.api.messages.search.query({ query, limit: 20 });
+  }
+
+  searchPeople(query: string) {
+    return this.client.api.users.search.query({ query, limit: 5 });
   }
 
   async toggleReaction(message: MessageView, emoji: string): Promise<void> {

@@ -50,6 +50,8 @@ function fakeServer() {
       editedAt: null,
       deletedAt: null,
       expiresAt: null,
+      expiresAfterReadSeconds: null,
+      forwardedFrom: null,
       reactions: [],
     };
     stored.set(input.clientId, message);

@@ -3,8 +3,9 @@
  * as the reader scrolls up, and a fresh newest page after a stream that could not resume.
  */
 import type { ParleyClient } from "@parley/client";
-import { historyPageDefaultMessages } from "@parley/db/limits";
+import { historyPageDefaultMessages, historyPageMaxMessages } from "@parley/db/limits";
 
+import type { MessageView } from "./api-types";
 import { mergeMessages, upsertMessage, type ChatStateHandle } from "./chat-state";
 
 export interface TimelinesOptions {
@@ -79,6 +80,45 @@ export class Timelines {
       } catch (error) {
         this.onFailure(error, { quiet: true });
       }
+    }
+  }
+
+  /**
+   * Makes sure the message with this seq is loaded: its context comes from `aroundSeq`, then the
+   * pages between it and what is already loaded, so the timeline keeps no hole.
+   */
+  async reveal(conversationId: string, seq: number): Promise<void> {
+    await this.open(conversationId);
+    const loadedFrom = () => this.state.get().timelines[conversationId]?.messages[0]?.seq ?? Number.MAX_SAFE_INTEGER;
+    if (loadedFrom() <= seq) return;
+    try {
+      const around = await this.client.api.messages.history.query({ conversationId, aroundSeq: seq, limit: historyPageDefaultMessages });
+      let gap: MessageView[] = [];
+      let cursor = around.messages[0]?.seq;
+      while (cursor !== undefined && around.newerAfterSeq !== null && cursor + 1 < loadedFrom()) {
+        const page = await this.client.api.messages.history.query({ conversationId, aroundSeq: cursor + 1, limit: historyPageMaxMessages });
+        gap = [...gap, ...page.messages];
+        const newest = page.messages[0]?.seq;
+        if (newest === undefined || newest <= cursor || page.newerAfterSeq === null) break;
+        cursor = newest;
+      }
+      this.state.update((state) => {
+        const current = state.timelines[conversationId];
+        if (!current) return state;
+        return {
+          ...state,
+          timelines: {
+            ...state.timelines,
+            [conversationId]: {
+              ...current,
+              messages: mergeMessages(current.messages, [...gap, ...around.messages]),
+              hasOlder: around.nextBeforeSeq !== null,
+            },
+          },
+        };
+      });
+    } catch (error) {
+      this.onFailure(error);
     }
   }
 

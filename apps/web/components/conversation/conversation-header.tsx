@@ -1,13 +1,16 @@
 "use client";
 
 import Link from "next/link";
+import { useState } from "react";
 
 import type { ConversationSummary } from "../../lib/api-types";
 import { useChatState, useMe } from "../../lib/chat-context";
+import { describeDisappearing, shortTimerName } from "../../lib/disappearing";
 import { conversationTitle, directPeerOf } from "../../lib/people";
 import { Avatar } from "../ui/avatar";
 import { IconButton } from "../ui/button";
-import { ArrowLeftIcon, InfoIcon } from "../ui/icons";
+import { ArrowLeftIcon, InfoIcon, TimerIcon } from "../ui/icons";
+import { DisappearingDialog } from "./disappearing-dialog";
 import { typingText } from "./typing-text";
 
 export function ConversationHeader({
@@ -26,6 +29,8 @@ export function ConversationHeader({
   const title = conversationTitle(conversation, me.id);
   const typing = typingText(conversation, typers, me.id);
   const online = peer ? (presence[peer.userId] ?? false) : undefined;
+  const [timerOpen, setTimerOpen] = useState(false);
+  const canSetTimer = conversation.kind === "direct" || conversation.members.some((member) => member.userId === me.id && member.role !== "member");
 
   let subtitle: string;
   if (peer) {
@@ -65,9 +70,27 @@ export function ConversationHeader({
           </span>
         </span>
       </button>
+      {canSetTimer || conversation.disappearing ? (
+        <button
+          type="button"
+          onClick={() => canSetTimer && setTimerOpen(true)}
+          disabled={!canSetTimer}
+          aria-label={`Disappearing messages: ${describeDisappearing(conversation.disappearing)}`}
+          title={`Disappearing messages: ${describeDisappearing(conversation.disappearing)}`}
+          className={`inline-flex h-10 items-center gap-1 rounded-full px-2.5 text-sm ${
+            conversation.disappearing ? "text-amber-600 dark:text-amber-400" : "text-zinc-500 dark:text-zinc-400"
+          } hover:bg-zinc-100 disabled:hover:bg-transparent dark:hover:bg-zinc-800`}
+        >
+          <TimerIcon />
+          {conversation.disappearing && (
+            <span className="hidden sm:inline">{shortTimerName(conversation.disappearing.seconds)}</span>
+          )}
+        </button>
+      ) : null}
       <IconButton label={infoOpen ? "Hide details" : "Show details"} aria-expanded={infoOpen} onClick={onToggleInfo}>
         <InfoIcon />
       </IconButton>
+      {timerOpen && <DisappearingDialog conversation={conversation} open={timerOpen} onClose={() => setTimerOpen(false)} />}
     </header>
   );
 }

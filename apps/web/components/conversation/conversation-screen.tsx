@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
 
 import type { MessageView } from "../../lib/api-types";
@@ -22,10 +23,16 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
     setEditing(message);
   };
   const known = conversation !== undefined;
+  // A search result opens the conversation at its message: ?message=<id>&seq=<seq>.
+  const searchParams = useSearchParams();
+  const focusMessageId = searchParams.get("message");
+  const focusSeq = Number(searchParams.get("seq"));
 
   useEffect(() => {
-    if (known) void store.openTimeline(conversationId);
-  }, [store, conversationId, known]);
+    if (!known) return;
+    if (focusMessageId && Number.isInteger(focusSeq) && focusSeq > 0) void store.revealMessage(conversationId, focusSeq);
+    else void store.openTimeline(conversationId);
+  }, [store, conversationId, known, focusMessageId, focusSeq]);
 
   if (!conversation) {
     return (
@@ -51,6 +58,7 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
         <MessageList
           key={conversationId}
           conversation={conversation}
+          focusMessageId={focusMessageId}
           onReply={(message) => {
             setEditing(null);
             setReplyTo(message);

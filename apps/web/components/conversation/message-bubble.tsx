@@ -1,14 +1,26 @@
 "use client";
 
-import { memo, useState } from "react";
+import { memo, useEffect, useState } from "react";
 
 import type { MessageView } from "../../lib/api-types";
 import { useChatStore, useMe } from "../../lib/chat-context";
 import type { DeliveryState, OutboxEntry } from "../../lib/chat-state";
+import { remainingLabel, timerName } from "../../lib/disappearing";
 import { nameColorOf } from "../../lib/people";
 import { formatClock, formatFullDate } from "../../lib/time-format";
 import { Avatar } from "../ui/avatar";
-import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon, EditIcon, ReplyIcon, SmileIcon, TrashIcon } from "../ui/icons";
+import {
+  AlertIcon,
+  CheckIcon,
+  ClockIcon,
+  DoubleCheckIcon,
+  EditIcon,
+  ForwardIcon,
+  ReplyIcon,
+  SmileIcon,
+  TimerIcon,
+  TrashIcon,
+} from "../ui/icons";
 import { ReactionPicker } from "./reaction-picker";
 
 export interface DisplayedMessage {
@@ -45,28 +57,63 @@ function StatusIcon({ status }: { status: DeliveryState }) {
 }
 
 /** Width kept free at the end of the text for the time, "edited" and the ticks. */
-function metaSpacerWidth(own: boolean, edited: boolean): string {
-  if (own) return edited ? "w-30" : "w-20";
-  return edited ? "w-26" : "w-14";
+function metaSpacerWidth(own: boolean, edited: boolean, disappearing: boolean): string {
+  const extra = disappearing ? 10 : 0;
+  const base = own ? (edited ? 30 : 20) : edited ? 26 : 14;
+  return widthClasses[base + extra] ?? "w-20";
 }
+
+// Written out so that Tailwind sees every class.
+const widthClasses: Record<number, string> = { 14: "w-14", 20: "w-20", 24: "w-24", 26: "w-26", 30: "w-30", 36: "w-36", 40: "w-40" };
 
 function snippet(body: string | null | undefined): string {
   if (!body) return "Message deleted";
   return body.length > 120 ? `${body.slice(0, 120)}…` : body;
 }
 
+/** The time a disappearing message has left, ticking; or its timer while it waits to be read. */
+function DisappearingBadge({ message, own }: { message: MessageView; own: boolean }) {
+  const [nowMs, setNowMs] = useState(() => Date.now());
+  useEffect(() => {
+    if (!message.expiresAt) return;
+    const timer = setInterval(() => setNowMs(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, [message.expiresAt]);
+  const label = message.expiresAt
+    ? remainingLabel(message.expiresAt, nowMs)
+    : message.expiresAfterReadSeconds !== null
+      ? timerName(message.expiresAfterReadSeconds)
+      : null;
+  if (!label) return null;
+  return (
+    <span
+      data-testid="disappearing-badge"
+      title={message.expiresAt ? `Disappears in ${label}` : `Disappears ${timerName(message.expiresAfterReadSeconds ?? 0)} after it is read`}
+      className={`inline-flex items-center gap-0.5 ${own ? "text-sky-100" : "text-amber-600 dark:text-amber-400"}`}
+    >
+      <TimerIcon size={11} />
+      {message.expiresAt ? label : ""}
+    </span>
+  );
+}
+
 export const MessageBubble = memo(function MessageBubble({
   item,
   group,
+  highlighted,
   onReply,
   onEdit,
   onDelete,
+  onForward,
 }: {
   item: DisplayedMessage;
   group: boolean;
+  /** A search result opened here: marked until the reader moves on. */
+  highlighted: boolean;
   onReply: (message: MessageView) => void;
   onEdit: (message: MessageView) => void;
   onDelete: (message: MessageView) => void;
+  onForward: (message: MessageView) => void;
 }) {
   const store = useChatStore();
   const me = useMe();
@@ -94,7 +141,7 @@ export const MessageBubble = memo(function MessageBubble({
       <div className={`flex max-w-[min(80%,36rem)] min-w-0 flex-col ${own ? "items-end" : "items-start"}`}>
         <div
           tabIndex={-1}
-          className={`relative min-w-0 rounded-2xl px-3 py-1.5 shadow-sm outline-none ${corner} ${
+          className={`relative min-w-0 rounded-2xl px-3 py-1.5 shadow-sm outline-none ${highlighted ? "ring-4 ring-amber-400" : ""} ${corner} ${
             status === "failed"
               ? "bg-rose-600 text-white"
               : own
@@ -104,6 +151,13 @@ export const MessageBubble = memo(function MessageBubble({
         >
           {group && !own && firstInGroup && (
             <p className={`mb-0.5 text-sm font-semibold ${nameColorOf(message.senderId)}`}>{senderName}</p>
+          )}
+
+          {message.forwardedFrom && (
+            <p data-testid="forwarded-label" className={`mb-0.5 flex items-center gap-1 text-xs italic ${own ? "text-sky-100" : "text-zinc-500"}`}>
+              <ForwardIcon size={12} />
+              {message.forwardedFrom.displayName ? `Forwarded from ${message.forwardedFrom.displayName}` : "Forwarded"}
+            </p>
           )}
 
           {replyTarget && (
@@ -127,7 +181,7 @@ export const MessageBubble = memo(function MessageBubble({
           >
             {deleted ? "Message deleted" : message.body}
             {/* Room for the time and ticks that sit in the bubble's corner. */}
-            <span aria-hidden="true" className={`inline-block ${metaSpacerWidth(own, Boolean(message.editedAt) && !deleted)}`} />
+            <span aria-hidden="true" className={`inline-block ${metaSpacerWidth(own, Boolean(message.editedAt) && !deleted, message.expiresAt !== null || message.expiresAfterReadSeconds !== null)}`} />
           </p>
 
           <span
@@ -135,6 +189,7 @@ export const MessageBubble = memo(function MessageBubble({
               own ? "text-sky-100" : "text-zinc-400"
             }`}
           >
+            {!deleted && <DisappearingBadge message={message} own={own} />}
             {message.editedAt && !deleted && <span data-testid="edited-marker">edited</span>}
             <time dateTime={message.createdAt} title={formatFullDate(message.createdAt)}>
               {formatClock(message.createdAt)}
@@ -193,6 +248,9 @@ export const MessageBubble = memo(function MessageBubble({
           </ActionButton>
           <ActionButton label="Reply" onClick={() => onReply(message)}>
             <ReplyIcon size={16} />
+          </ActionButton>
+          <ActionButton label="Forward" onClick={() => onForward(message)}>
+            <ForwardIcon size={16} />
           </ActionButton>
           {own && (
             <>

@@ -10,6 +10,8 @@ import { formatDayLabel, isSameDay } from "../../lib/time-format";
 import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
 import { ArrowDownIcon } from "../ui/icons";
+import { describeDisappearing, systemNoticeOf } from "../../lib/disappearing";
+import { ForwardDialog } from "./forward-dialog";
 import { MessageBubble, type DisplayedMessage } from "./message-bubble";
 
 /** Within this distance of the bottom the list counts as "at the latest message". */
@@ -21,6 +23,7 @@ const groupWindowMs = 5 * 60_000;
 
 type Row =
   | { kind: "day"; key: string; label: string }
+  | { kind: "notice"; key: string; text: string }
   | { kind: "message"; key: string; item: DisplayedMessage };
 
 function pendingAsMessage(entry: OutboxEntry): MessageView {
@@ -37,6 +40,8 @@ function pendingAsMessage(entry: OutboxEntry): MessageView {
     editedAt: null,
     deletedAt: null,
     expiresAt: null,
+    expiresAfterReadSeconds: null,
+    forwardedFrom: null,
     reactions: [],
   };
 }
@@ -47,10 +52,13 @@ function isOnBottom(element: HTMLElement): boolean {
 
 export function MessageList({
   conversation,
+  focusMessageId,
   onReply,
   onEdit,
 }: {
   conversation: ConversationSummary;
+  /** A message to open at (a search result) instead of the newest one, marked for a while. */
+  focusMessageId: string | null;
   onReply: (message: MessageView) => void;
   onEdit: (message: MessageView) => void;
 }) {
@@ -60,6 +68,16 @@ export function MessageList({
   const outbox = useChatState((state) => state.outbox);
   const people = useChatState((state) => state.people);
   const [deleting, setDeleting] = useState<MessageView | null>(null);
+  const [forwarding, setForwarding] = useState<MessageView | null>(null);
+  const [highlightedId, setHighlightedId] = useState<string | null>(focusMessageId);
+  // A new search result to open: position at it again, and mark it for a few seconds.
+  useEffect(() => {
+    setHighlightedId(focusMessageId);
+    if (!focusMessageId) return;
+    positioned.current = false;
+    const timer = setTimeout(() => setHighlightedId(null), 6_000);
+    return () => clearTimeout(timer);
+  }, [focusMessageId]);
   const [atBottom, setAtBottom] = useState(true);
 
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -100,6 +118,18 @@ export function MessageList({
         isSameDay(after.createdAt, message.createdAt) &&
         Date.parse(after.createdAt) - Date.parse(message.createdAt) < groupWindowMs;
       const sender = conversation.members.find((member) => member.userId === message.senderId) ?? people[message.senderId];
+      const notice = systemNoticeOf(message);
+      if (message.kind === "system") {
+        const actor = message.senderId === me.id ? "You" : sender ? nameOf(sender) : "Someone";
+        result.push({
+          kind: "notice",
+          key: message.id,
+          text: notice?.disappearing
+            ? `${actor} set disappearing messages to ${describeDisappearing(notice.disappearing)}`
+            : `${actor} turned off disappearing messages`,
+        });
+        return;
+      }
       const replyTarget = message.replyToId ? byId.get(message.replyToId) : undefined;
       result.push({
         kind: "message",
@@ -153,7 +183,16 @@ export function MessageList({
     if (!element || !timeline?.loaded) return;
     const before = previous.current;
     if (!positioned.current) {
-      element.scrollTop = element.scrollHeight;
+      if (focusMessageId) {
+        // Opened at a search result: wait until its page is loaded, then centre it.
+        const target = element.querySelector(`[data-message-id="${focusMessageId}"]`);
+        if (!target) return;
+        target.scrollIntoView({ block: "center" });
+        atBottomRef.current = isOnBottom(element);
+        setAtBottom(atBottomRef.current);
+      } else {
+        element.scrollTop = element.scrollHeight;
+      }
       positioned.current = true;
     } else if (before.firstKey !== firstKey && before.lastKey === lastKey) {
       element.scrollTop += element.scrollHeight - before.scrollHeight;
@@ -246,7 +285,13 @@ export function MessageList({
               )}
               <ol aria-label="Messages" className="flex flex-col">
                 {rows.map((row) =>
-                  row.kind === "day" ? (
+                  row.kind === "notice" ? (
+                    <li key={row.key} data-testid="system-notice" className="my-2 flex justify-center">
+                      <span className="rounded-full bg-amber-50 px-3 py-1 text-center text-xs text-amber-800 dark:bg-amber-950/60 dark:text-amber-200">
+                        {row.text}
+                      </span>
+                    </li>
+                  ) : row.kind === "day" ? (
                     <li key={row.key} className="sticky top-2 z-10 my-3 flex justify-center" aria-label={row.label}>
                       <span className="rounded-full bg-white/90 px-3 py-1 text-xs font-medium text-zinc-600 shadow-sm backdrop-blur dark:bg-zinc-800/90 dark:text-zinc-300">
                         {row.label}
@@ -257,9 +302,11 @@ export function MessageList({
                       key={row.key}
                       item={row.item}
                       group={conversation.kind === "group"}
+                      highlighted={row.item.message.id === highlightedId}
                       onReply={onReply}
                       onEdit={onEdit}
                       onDelete={setDeleting}
+                      onForward={setForwarding}
                     />
                   ),
                 )}
@@ -284,6 +331,8 @@ export function MessageList({
           )}
         </button>
       )}
+
+      <ForwardDialog message={forwarding} onClose={() => setForwarding(null)} />
 
       <Dialog
         open={deleting !== null}

@@ -5,6 +5,7 @@ import Link from "next/link";
 import type { ConversationSummary } from "../../lib/api-types";
 import { useChatState, useMe } from "../../lib/chat-context";
 import { deliveryStateOf, type DeliveryState } from "../../lib/chat-state";
+import { describeDisappearing, systemNoticeOf } from "../../lib/disappearing";
 import { conversationTitle, directPeerOf, nameOf } from "../../lib/people";
 import { formatListTime } from "../../lib/time-format";
 import { Avatar } from "../ui/avatar";
@@ -35,6 +36,10 @@ export function ConversationListItem({ conversation, active }: { conversation: C
     preview = conversation.kind === "group" ? "Group created" : "Say hello 👋";
   } else if (last.deletedAt) {
     preview = "Message deleted";
+    previewStyle = "italic";
+  } else if (last.kind === "system") {
+    const notice = systemNoticeOf(last);
+    preview = notice?.disappearing ? `Disappearing messages: ${describeDisappearing(notice.disappearing)}` : "Disappearing messages off";
     previewStyle = "italic";
   } else {
     const sender =

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useParams } from "next/navigation";
-import { useDeferredValue, useMemo, useState } from "react";
+import { useDeferredValue, useMemo, useRef, useState } from "react";
 
 import { useChatState, useMe } from "../../lib/chat-context";
 import { sortedConversations } from "../../lib/chat-state";
@@ -12,6 +12,7 @@ import { Avatar } from "../ui/avatar";
 import { IconButton } from "../ui/button";
 import { GroupAddIcon, SearchIcon, SettingsIcon, UsersIcon } from "../ui/icons";
 import { ConversationListItem } from "./conversation-list-item";
+import { SearchResults, type SearchResultsHandle } from "./search-results";
 
 export function Sidebar() {
   const me = useMe();
@@ -22,6 +23,8 @@ export function Sidebar() {
   const [filter, setFilter] = useState("");
   const deferredFilter = useDeferredValue(filter);
   const [creatingGroup, setCreatingGroup] = useState(false);
+  const results = useRef<SearchResultsHandle>(null);
+  const searching = deferredFilter.trim().length > 0;
 
   const visible = useMemo(() => {
     const all = sortedConversations(conversations);
@@ -72,20 +75,26 @@ export function Sidebar() {
 
       <div className="px-3 pb-2">
         <label className="relative block">
-          <span className="sr-only">Search chats</span>
+          <span className="sr-only">Search chats, people and messages</span>
           <SearchIcon size={16} className="pointer-events-none absolute top-1/2 left-3 -translate-y-1/2 text-zinc-400" />
           <input
             type="search"
             value={filter}
             onChange={(event) => setFilter(event.target.value)}
-            placeholder="Search chats"
+            onKeyDown={(event) => {
+              if (event.key === "Escape") setFilter("");
+              else results.current?.handleKey(event);
+            }}
+            placeholder="Search chats, people, messages"
             className="h-10 w-full rounded-full bg-zinc-100 pr-4 pl-9 text-sm outline-none placeholder:text-zinc-500 focus:ring-2 focus:ring-sky-500/40 dark:bg-zinc-900"
           />
         </label>
       </div>
 
       <nav aria-label="Chats" className="min-h-0 flex-1 overflow-y-auto px-2 pb-3">
-        {!loaded && visible.length === 0 ? (
+        {searching ? (
+          <SearchResults ref={results} query={deferredFilter} chats={visible} activeId={params.conversationId} />
+        ) : !loaded && visible.length === 0 ? (
           <ul aria-hidden="true" className="flex flex-col gap-1">
             {[0, 1, 2, 3].map((index) => (
               <li key={index} className="flex items-center gap-3 rounded-xl p-2">

@@ -132,3 +132,15 @@ export const WifiOffIcon = (props: IconProps) => (
     <path d="M3 3l18 18M8.5 16.5a5 5 0 0 1 7 0M5 12.5a10 10 0 0 1 4.2-2.3M19 12.5a10 10 0 0 0-2.5-1.7M12 20h.01M2 8.8a15 15 0 0 1 4.5-2.7M22 8.8A15 15 0 0 0 11 5" />
   </Icon>
 );
+export const ForwardIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <path d="m15 17 5-5-5-5" />
+    <path d="M4 18v-2a4 4 0 0 1 4-4h12" />
+  </Icon>
+);
+export const TimerIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <path d="M10 2h4M12 14l3-3" />
+    <circle cx="12" cy="14" r="8" />
+  </Icon>
+);
