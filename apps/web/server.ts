@@ -72,7 +72,7 @@ process.on("unhandledRejection", (reason) => {
   logger.error({ err: reason }, "unhandled promise rejection");
 });
 
-const database = createDb({ url: env.databaseUrl, dataDir: env.dataDir });
+const database = createDb({ url: env.databaseUrl, dataDir: env.dataDir, ...env.limits.database });
 
 /** A failed startup step ends the process with one structured log line naming the step. */
 async function exitOnStartupFailure(step: string, error: unknown): Promise<never> {
@@ -91,6 +91,8 @@ const services = await startServices({
   config: {
     allowedOrigins: env.allowedOrigins,
     sendRate: env.sendRate,
+    signUpRate: env.limits.signUpRate,
+    transportLimits: env.limits.transportLimits,
     secureCookies: env.nodeEnv === "production",
     trustedProxies: env.trustedProxies,
   },

@@ -105,6 +105,7 @@ export function startParleyNode(options: StartServerOptions): Promise<ServerProc
     LOG_LEVEL: "warn",
     // The benchmark drives a few clients far past a person's send rate.
     SEND_RATE_BURST: "1000000",
+    SIGNUP_RATE_BURST: "1000000",
     SEND_RATE_PER_SECOND: "1000000",
     COUNT_DATABASE_STATEMENTS: "1",
   });

@@ -52,7 +52,7 @@ export function openSeeder(location: DatabaseLocation): Seeder {
   // Postgres keeps one pool for the whole run. A PGlite folder belongs to one process at a time,
   // and a server process writes to it between seedings: open it for each seeding, then close it.
   const shared: DatabaseHandle | null =
-    location.kind === "postgres" ? createDb({ url: location.url, maxConnections: 8 }) : null;
+    location.kind === "postgres" ? createDb({ url: location.url, maxConnections: 8, statementTimeoutMs: 0 }) : null;
   async function withDatabase<TResult>(
     work: (handle: DatabaseHandle, sql: SqlClient) => Promise<TResult>,
   ): Promise<TResult> {

@@ -60,6 +60,7 @@ export default async function globalSetup(config: FullConfig): Promise<() => Pro
       LOG_LEVEL: "warn",
       // The history test seeds a few dozen messages at once.
       SEND_RATE_BURST: "500",
+      SIGNUP_RATE_BURST: "1000",
       NEXT_TELEMETRY_DISABLED: "1",
     },
     stdio: ["ignore", "pipe", "pipe"],

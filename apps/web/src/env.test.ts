@@ -53,6 +53,11 @@ describe("readServerEnv", () => {
       sendRate: { burst: 5, perSecond: 0.5 },
       trustedProxies: ["10.0.0.2", "10.1.0.0/16"],
       metricsPort: 9464,
+      limits: {
+        signUpRate: { burst: 10, perSecond: 20 / 3_600 },
+        transportLimits: { maxBatchCalls: 50, maxSubscriptionsPerSocket: 10, maxCallsInFlightPerSocket: 32, maxSocketBufferedBytes: 1_048_576 },
+        database: { connectTimeoutMs: 2_000, statementTimeoutMs: 5_000 },
+      },
     });
   });
 

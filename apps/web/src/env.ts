@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 import { z } from "zod";
 
-import { readEnv, serverEnvSchema, type LogLevel } from "@parley/api/env";
+import { limitsFromEnv, readEnv, serverEnvSchema, type LogLevel } from "@parley/api/env";
 
 /** Relative DATA_DIR values resolve here: npm runs workspace scripts inside apps/web, not where you typed. */
 export const repositoryRoot = fileURLToPath(new URL("../../..", import.meta.url));
@@ -32,6 +32,8 @@ export interface ServerEnv {
   dataDir: string;
   logLevel: LogLevel;
   sendRate: { burst: number; perSecond: number };
+  /** Sign-up, database and per-connection limits (README, Security). */
+  limits: ReturnType<typeof limitsFromEnv>;
   /** Load balancers whose X-Forwarded-For names the client; empty: the socket's peer is the client. */
   trustedProxies: string[];
   /** Absent: no metrics listener. */
@@ -65,6 +67,7 @@ export function readServerEnv(source?: Record<string, string | undefined>): Serv
     dataDir: isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(repositoryRoot, env.DATA_DIR),
     logLevel: env.LOG_LEVEL,
     sendRate: { burst: env.SEND_RATE_BURST, perSecond: env.SEND_RATE_PER_SECOND },
+    limits: limitsFromEnv(env),
     trustedProxies: env.TRUSTED_PROXIES ?? [],
     metricsPort: env.METRICS_PORT,
   };

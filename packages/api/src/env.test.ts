@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
 
-import { InvalidEnvError, nodeServerEnvSchema, readEnv, serverEnvSchema } from "./env";
+import { InvalidEnvError, limitsFromEnv, nodeServerEnvSchema, readEnv, serverEnvSchema } from "./env";
+
+/** The limit variables' defaults, as the schema reads them. */
+const defaultLimits = {
+  SIGNUP_RATE_BURST: 10,
+  SIGNUP_RATE_PER_HOUR: 20,
+  DATABASE_CONNECT_TIMEOUT_MS: 2_000,
+  DATABASE_STATEMENT_TIMEOUT_MS: 5_000,
+  API_MAX_BATCH_CALLS: 50,
+  WS_MAX_SUBSCRIPTIONS: 10,
+  WS_MAX_CALLS_IN_FLIGHT: 32,
+  WS_MAX_BUFFERED_BYTES: 1_048_576,
+};
 
 describe("the shared server environment", () => {
   it("needs no variables at all: PGlite in .data, 127.0.0.1:3000, log level info", () => {
@@ -11,7 +23,27 @@ describe("the shared server environment", () => {
       LOG_LEVEL: "info",
       SEND_RATE_BURST: 30,
       SEND_RATE_PER_SECOND: 10,
+      ...defaultLimits,
     });
+  });
+
+  it("turns the limit variables into the sign-up rate, per-connection limits and database timeouts", () => {
+    const env = readEnv(serverEnvSchema, {
+      SIGNUP_RATE_BURST: "3",
+      SIGNUP_RATE_PER_HOUR: "36",
+      DATABASE_CONNECT_TIMEOUT_MS: "1500",
+      DATABASE_STATEMENT_TIMEOUT_MS: "8000",
+      API_MAX_BATCH_CALLS: "20",
+      WS_MAX_SUBSCRIPTIONS: "4",
+      WS_MAX_CALLS_IN_FLIGHT: "8",
+      WS_MAX_BUFFERED_BYTES: "65536",
+    });
+    expect(limitsFromEnv(env)).toEqual({
+      signUpRate: { burst: 3, perSecond: 0.01 },
+      transportLimits: { maxBatchCalls: 20, maxSubscriptionsPerSocket: 4, maxCallsInFlightPerSocket: 8, maxSocketBufferedBytes: 65_536 },
+      database: { connectTimeoutMs: 1_500, statementTimeoutMs: 8_000 },
+    });
+    expect(() => readEnv(serverEnvSchema, { WS_MAX_BUFFERED_BYTES: "0" })).toThrow(/WS_MAX_BUFFERED_BYTES: must be at least 1/);
   });
 
   it("treats empty variables as unset", () => {
@@ -44,6 +76,7 @@ describe("the shared server environment", () => {
       LOG_LEVEL: "trace",
       SEND_RATE_BURST: 5,
       SEND_RATE_PER_SECOND: 0.5,
+      ...defaultLimits,
     });
   });
 

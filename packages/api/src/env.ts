@@ -6,6 +6,7 @@
 import { z } from "zod";
 
 import { isProxyAddressOrRange } from "./transport/client-address";
+import { defaultTransportLimits, type TransportLimits } from "./transport/limits";
 
 /** pino's levels, which the web server's logger uses as they are and the node server maps. */
 export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -60,6 +61,17 @@ export const serverEnvSchema = z.object({
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
   SEND_RATE_BURST: positiveWholeNumber(30),
   SEND_RATE_PER_SECOND: z.coerce.number({ error: "must be a number" }).positive({ error: "must be above 0" }).default(10),
+  /** Accounts one address (an IPv6 /64) may create back to back, then per hour. */
+  SIGNUP_RATE_BURST: positiveWholeNumber(10),
+  SIGNUP_RATE_PER_HOUR: z.coerce.number({ error: "must be a number" }).positive({ error: "must be above 0" }).default(20),
+  /** Postgres: how long opening a connection, and one statement, may take before the call fails. */
+  DATABASE_CONNECT_TIMEOUT_MS: positiveWholeNumber(2_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveWholeNumber(5_000),
+  /** Per connection: calls in one HTTP request or WebSocket frame, and a WebSocket's subscriptions, calls running and unsent bytes. */
+  API_MAX_BATCH_CALLS: positiveWholeNumber(defaultTransportLimits.maxBatchCalls),
+  WS_MAX_SUBSCRIPTIONS: positiveWholeNumber(defaultTransportLimits.maxSubscriptionsPerSocket),
+  WS_MAX_CALLS_IN_FLIGHT: positiveWholeNumber(defaultTransportLimits.maxCallsInFlightPerSocket),
+  WS_MAX_BUFFERED_BYTES: positiveWholeNumber(defaultTransportLimits.maxSocketBufferedBytes),
   /** The load balancers whose `X-Forwarded-For` is believed; unset, the socket's peer is the client. */
   TRUSTED_PROXIES: z
     .string()
@@ -109,4 +121,24 @@ export function readEnv<TSchema extends z.ZodObject>(
     throw new InvalidEnvError(`Invalid environment configuration (see .env.example):\n${problems.join("\n")}`);
   }
   return parsed.data;
+}
+
+type ServerEnvValues = z.output<typeof serverEnvSchema>;
+
+/** The limits the shared variables set, in the shapes a server passes on (ParleyConfig, createDb). */
+export function limitsFromEnv(env: ServerEnvValues): {
+  signUpRate: { burst: number; perSecond: number };
+  transportLimits: TransportLimits;
+  database: { connectTimeoutMs: number; statementTimeoutMs: number };
+} {
+  return {
+    signUpRate: { burst: env.SIGNUP_RATE_BURST, perSecond: env.SIGNUP_RATE_PER_HOUR / 3_600 },
+    transportLimits: {
+      maxBatchCalls: env.API_MAX_BATCH_CALLS,
+      maxSubscriptionsPerSocket: env.WS_MAX_SUBSCRIPTIONS,
+      maxCallsInFlightPerSocket: env.WS_MAX_CALLS_IN_FLIGHT,
+      maxSocketBufferedBytes: env.WS_MAX_BUFFERED_BYTES,
+    },
+    database: { connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS, statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS },
+  };
 }

@@ -6,7 +6,8 @@ export type DomainErrorCode =
   | "FORBIDDEN"
   | "NOT_FOUND"
   | "CONFLICT"
-  | "TOO_MANY_REQUESTS";
+  | "TOO_MANY_REQUESTS"
+  | "SERVICE_UNAVAILABLE";
 
 /** A failure the client caused and can act on; its message is shown to the user as is. */
 export class DomainError extends Error {
@@ -49,11 +50,56 @@ export function postgresErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** What the driver reports when it cannot reach the database: postgres.js's and Node's codes. */
+const unreachableCodes = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_DESTROYED",
+  "CONNECTION_ENDED",
+  "CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+
+/**
+ * SQLSTATEs of a database that is away, restarting or overloaded: connection exceptions (08…),
+ * shutdown and startup (57P01–57P03), a statement or idle transaction cut by its timeout (57014,
+ * 25P03), and too many connections (53300). The request did nothing lasting; a retry may succeed.
+ */
+function isUnavailableSqlState(code: string): boolean {
+  return code.startsWith("08") || ["57P01", "57P02", "57P03", "57014", "25P03", "53300"].includes(code);
+}
+
+/** Whether an error from either driver means the database could not serve the request just now. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && (unreachableCodes.has(code) || (/^[0-9A-Z]{5}$/.test(code) && isUnavailableSqlState(code)))) {
+      return true;
+    }
+    if (current instanceof AggregateError && current.errors.some(isDatabaseUnavailable)) return true;
+  }
+  return false;
+}
+
+export const databaseUnavailableMessage = "The service is briefly unavailable; try again in a moment";
+
 /** The one place domain and database errors become tRPC errors. */
 export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof TRPCError) return error;
   if (error instanceof DomainError) {
     return new TRPCError({ code: error.code, message: error.message, cause: error });
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new TRPCError({
+      code: "SERVICE_UNAVAILABLE",
+      message: databaseUnavailableMessage,
+      cause: new DomainError("SERVICE_UNAVAILABLE", databaseUnavailableMessage, { retryAfterSeconds: 1 }),
+    });
   }
   const pgCode = postgresErrorCode(error);
   const mapped = pgCode ? postgresCodeToTRPC[pgCode] : undefined;

@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { createDb } from "@parley/db/client";
 import { migrate } from "@parley/db/migrate";
 
-import { nodeServerEnvSchema, readEnv, type LogLevel } from "./env";
+import { limitsFromEnv, nodeServerEnvSchema, readEnv, type LogLevel } from "./env";
 import type { Logger } from "./logger";
 import { serveMetrics } from "./metrics";
 import { startServices } from "./start-services";
@@ -58,12 +58,34 @@ export interface NodeServerStats {
   databaseStatements: number | null;
 }
 
+/** A readiness probe must answer quickly whatever the database does. */
+const readinessPingTimeoutMs = 1_000;
+
+async function databaseAnswers(ping: () => Promise<void>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      ping().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), readinessPingTimeoutMs);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function main(): Promise<void> {
   const env = readEnv(nodeServerEnvSchema);
   const logger = createStderrLogger(env.LOG_LEVEL);
+  const limits = limitsFromEnv(env);
   const database = createDb(
     {
-      ...(env.DATABASE_URL ? { url: env.DATABASE_URL, maxConnections: env.DATABASE_POOL_SIZE } : { dataDir: env.DATA_DIR }),
+      ...(env.DATABASE_URL
+        ? { url: env.DATABASE_URL, maxConnections: env.DATABASE_POOL_SIZE, ...limits.database }
+        : { dataDir: env.DATA_DIR }),
       countStatements: env.COUNT_DATABASE_STATEMENTS === "1",
     },
   );
@@ -77,6 +99,8 @@ async function main(): Promise<void> {
     config: {
       allowedOrigins: env.ALLOWED_ORIGINS ?? [],
       sendRate: { burst: env.SEND_RATE_BURST, perSecond: env.SEND_RATE_PER_SECOND },
+      signUpRate: limits.signUpRate,
+      transportLimits: limits.transportLimits,
       secureCookies: false,
       trustedProxies: env.TRUSTED_PROXIES,
     },
@@ -88,6 +112,13 @@ async function main(): Promise<void> {
   const server = createServer((request, response) => {
     if (request.url === "/healthz") {
       response.end("ok");
+      return;
+    }
+    if (request.url === "/readyz") {
+      void databaseAnswers(database.ping).then((ready) => {
+        response.writeHead(ready ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" });
+        response.end(JSON.stringify({ ok: ready }));
+      });
       return;
     }
     void listener(request, response);

@@ -1,10 +1,12 @@
 import type { Clock, SessionCache } from "@parley/auth";
 import type { Database } from "@parley/db/client";
 
+import type { AttemptLocks } from "./attempt-locks";
 import type { MessageWriter } from "./domain/message-writer";
 import type { Logger } from "./logger";
 import type { ParleyMetrics } from "./metrics";
 import type { RateLimiter, RateLimitOptions } from "./rate-limit";
+import type { TransportLimits } from "./transport/limits";
 import type { EventFeed } from "./realtime/feed";
 import type { Presence } from "./realtime/presence";
 import type { TypingService } from "./realtime/typing";
@@ -19,10 +21,14 @@ export interface ParleyConfig {
   allowedOrigins: string[];
   /** Per-user message send allowance. */
   sendRate: RateLimitOptions;
+  /** Per-address sign-up allowance; absent: no limit (tests and tools that make many accounts). */
+  signUpRate?: RateLimitOptions;
   /** Adds `Secure` to the session cookie (production behind HTTPS). */
   secureCookies: boolean;
   /** Load balancers whose `X-Forwarded-For` names the client (TRUSTED_PROXIES); none by default. */
   trustedProxies?: readonly string[];
+  /** Per-connection limits; each one left out takes its default (transport/limits.ts). */
+  transportLimits?: Partial<TransportLimits>;
 }
 
 /** Everything a request handler may use; one instance per process. */
@@ -35,7 +41,12 @@ export interface ParleyServices {
   messageWriter: MessageWriter;
   presence: Presence;
   typing: TypingService;
+  /** Per user; shared through Redis when there is one, like every limit below. */
   sendLimiter: RateLimiter;
+  /** Per client address; null when the config sets no sign-up limit. */
+  signUpLimiter: RateLimiter | null;
+  /** One password check at a time per account and address. */
+  loginAttempts: AttemptLocks;
   clock: Clock;
   logger: Logger;
   config: ParleyConfig;

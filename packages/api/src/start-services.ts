@@ -1,18 +1,21 @@
+import { Redis } from "ioredis";
+
 import { createSessionCache, systemClock, type Clock } from "@parley/auth";
 import type { Database } from "@parley/db/client";
 
+import { createLocalAttemptLocks, createRedisAttemptLocks } from "./attempt-locks";
 import { createMessageWriter } from "./domain/message-writer";
 import { silentLogger, type Logger } from "./logger";
 import { startExpirySweeper } from "./expiry-sweeper";
 import { startMaintenance } from "./maintenance";
 import { createMetrics } from "./metrics";
-import { createRateLimiter } from "./rate-limit";
+import { createRateLimiter, createRedisRateLimiter, type RateLimiter, type RateLimitOptions } from "./rate-limit";
 import { createMemoryBus, type EventBus } from "./realtime/bus";
 import { EventFeed } from "./realtime/feed";
 import { createLocalPresence } from "./realtime/presence";
 import { createRedisPresence } from "./realtime/presence-redis";
-import { createRedisBus, eventLogNamespace } from "./realtime/redis-bus";
-import { createTypingService } from "./realtime/typing";
+import { createRedisBus, eventLogNamespace, redisRetryDelayMs } from "./realtime/redis-bus";
+import { createTypingService, typingRate } from "./realtime/typing";
 import type { ParleyConfig, ParleyServices } from "./services";
 
 export interface StartServicesOptions {
@@ -53,6 +56,19 @@ export async function startServices(
   // With Redis, a user is online while any process holds a live subscription for them.
   const redisPresence = redis ? createRedisPresence({ ...redis, ...options.presenceTiming, db: options.db, feed, logger }) : undefined;
   const maintenance = startMaintenance({ db: options.db, clock, logger });
+  // Limits live in Redis when there is one, so that each node does not add its own allowance.
+  const limitsRedis = redis
+    ? new Redis(redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: redisRetryDelayMs })
+    : undefined;
+  limitsRedis?.on("error", () => {
+    // Each limiter falls back to per-process limits and says so; the client reconnects by itself.
+  });
+  const limiter = (name: string, rate: RateLimitOptions): RateLimiter => {
+    const local = createRateLimiter({ ...rate, clock });
+    if (!limitsRedis || !redis) return local;
+    return createRedisRateLimiter({ ...rate, redis: limitsRedis, prefix: `parley:${redis.namespace}:limit:${name}`, fallback: local, logger });
+  };
+  const signUpLimiter = options.config.signUpRate ? limiter("sign-up", options.config.signUpRate) : null;
   const messageWriter = createMessageWriter({ db: options.db, now: () => clock.now(), publish: (events) => feed.publish(events) });
   const expirySweeper = startExpirySweeper({ db: options.db, clock, logger, publish: (events) => feed.publish(events) });
   return {
@@ -63,8 +79,13 @@ export async function startServices(
     messageWriter,
     metrics: createMetrics({ db: options.db, bus, messageWriter, logger }),
     presence: redisPresence ?? createLocalPresence({ db: options.db, feed }),
-    typing: createTypingService({ feed, clock }),
-    sendLimiter: createRateLimiter({ ...options.config.sendRate, clock }),
+    typing: createTypingService({ feed, clock, limiter: limiter("typing", typingRate) }),
+    sendLimiter: limiter("send", options.config.sendRate),
+    signUpLimiter,
+    loginAttempts:
+      limitsRedis && redis
+        ? createRedisAttemptLocks({ redis: limitsRedis, prefix: `parley:${redis.namespace}:login-attempt`, logger })
+        : createLocalAttemptLocks(),
     clock,
     logger,
     config: options.config,
@@ -74,6 +95,7 @@ export async function startServices(
       await maintenance.stop();
       await expirySweeper.stop();
       await feed.stop();
+      limitsRedis?.disconnect();
     },
   };
 }

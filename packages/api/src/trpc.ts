@@ -7,9 +7,10 @@ import { ZodError, z } from "zod";
 
 import { toTRPCError } from "./errors";
 import { isOriginAllowed } from "./origin";
+import { readSessionCookie } from "./session-cookie";
 import type { ParleyServices } from "./services";
 
-export const sessionCookieName = "parley_session";
+export { sessionCookieName } from "./session-cookie";
 
 /* 1. Context */
 
@@ -28,23 +29,6 @@ export interface CreateContextOptions {
 
 export type AuthSource = "bearer" | "connection-params" | "cookie";
 
-function readCookie(headers: Headers, name: string): string | undefined {
-  const header = headers.get("cookie");
-  if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const separator = part.indexOf("=");
-    if (separator > 0 && part.slice(0, separator).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(separator + 1).trim());
-      } catch {
-        // Malformed percent-encoding cannot be a token we issued: treat it as no session.
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
-
 function findToken(options: CreateContextOptions): { token: string; source: AuthSource } | null {
   const authorization = options.headers.get("authorization");
   if (authorization?.startsWith("Bearer ")) {
@@ -54,15 +38,22 @@ function findToken(options: CreateContextOptions): { token: string; source: Auth
   if (typeof paramToken === "string" && paramToken.length > 0) {
     return { token: paramToken, source: "connection-params" };
   }
-  const cookie = readCookie(options.headers, sessionCookieName);
+  const cookie = readSessionCookie(options.headers.get("cookie"));
   return cookie ? { token: cookie, source: "cookie" } : null;
+}
+
+async function validateSession(services: ParleyServices, token: string) {
+  try {
+    return await services.sessions.validate(token);
+  } catch (error) {
+    // Raised before any procedure runs, so it is mapped here: a typed error, never the query.
+    throw toTRPCError(error);
+  }
 }
 
 export async function createContext(options: CreateContextOptions) {
   const found = findToken(options);
-  const auth = found
-    ? await options.services.sessions.validate(found.token)
-    : null;
+  const auth = found ? await validateSession(options.services, found.token) : null;
   return {
     services: options.services,
     headers: options.headers,
@@ -74,7 +65,7 @@ export async function createContext(options: CreateContextOptions) {
     /** Validates the connection's token again (WebSocket only: it may have been revoked since). */
     recheckSession:
       options.transport === "websocket" && found
-        ? () => options.services.sessions.validate(found.token)
+        ? () => validateSession(options.services, found.token)
         : null,
   };
 }
@@ -96,8 +87,14 @@ const t = initTRPC.context<Context>().create({
   isDev: false,
   errorFormatter: ({ shape, error }) => ({
     ...shape,
-    // Input errors read as a sentence ("body: Too big…") rather than a JSON dump of issues.
-    message: error.cause instanceof ZodError ? describeInputError(error.cause) : shape.message,
+    // Input errors read as a sentence ("body: Too big…") rather than a JSON dump of issues. An
+    // unexpected error says nothing more: its message may hold SQL, parameters or paths.
+    message:
+      error.cause instanceof ZodError
+        ? describeInputError(error.cause)
+        : error.code === "INTERNAL_SERVER_ERROR"
+          ? "Internal server error"
+          : shape.message,
     data: {
       code: shape.data.code,
       httpStatus: shape.data.httpStatus,

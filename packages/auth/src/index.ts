@@ -1,3 +1,4 @@
+export { throttledNetwork } from "./client-address";
 export { systemClock } from "./clock";
 export type { Clock } from "./clock";
 

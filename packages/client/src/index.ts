@@ -84,6 +84,18 @@ function defaultRetryDelayMs(attempt: number): number {
   return base / 2 + Math.random() * (base / 2);
 }
 
+/**
+ * Calls that are safe to repeat after an answer that may have come after the work was done: reads,
+ * and the mutations the server de-duplicates (a send by its clientId, a read position only moves on).
+ */
+const repeatableMutations = new Set(["messages.send", "messages.markRead", "conversations.typing"]);
+/** A server that is briefly without its database answers SERVICE_UNAVAILABLE; such calls are retried this often. */
+const unavailableRetries = 4;
+
+function unavailableRetryDelayMs(attempt: number): number {
+  return Math.min(250 * 2 ** attempt, 2_000);
+}
+
 /** Errors after which resubscribing cannot help. */
 const finalErrorCodes = new Set(["UNAUTHORIZED", "FORBIDDEN", "BAD_REQUEST", "NOT_FOUND"]);
 
@@ -175,21 +187,32 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
           }),
           liveLink,
         ],
-        false: httpBatchLink({
-          url: new URL("/api/trpc", options.url).toString(),
-          fetch: options.fetch,
-          maxURLLength: 4_000,
-          headers: () => ({
-            ...options.headers,
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
+        false: [
+          retryLink({
+            retry: ({ op, error, attempts }) =>
+              attempts <= unavailableRetries &&
+              error.data?.code === "SERVICE_UNAVAILABLE" &&
+              (op.type === "query" || repeatableMutations.has(op.path)),
+            retryDelayMs: unavailableRetryDelayMs,
           }),
-          ...(options.credentials
-            ? {
-                fetch: (input, init) =>
-                  (options.fetch ?? globalThis.fetch)(input, { ...init, credentials: options.credentials }),
-              }
-            : {}),
-        }),
+          httpBatchLink({
+            url: new URL("/api/trpc", options.url).toString(),
+            fetch: options.fetch,
+            maxURLLength: 4_000,
+            // The server refuses larger batches (API_MAX_BATCH_CALLS, 50 by default).
+            maxItems: 50,
+            headers: () => ({
+              ...options.headers,
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+            }),
+            ...(options.credentials
+              ? {
+                  fetch: (input, init) =>
+                    (options.fetch ?? globalThis.fetch)(input, { ...init, credentials: options.credentials }),
+                }
+              : {}),
+          }),
+        ],
       }),
     ],
   });

@@ -10,6 +10,7 @@ import {
   createNodeRequestListener,
   createWebSocketTransport,
   startServices,
+  type ParleyConfig,
   type ParleyServices,
   type StreamEvent,
 } from "@parley/api";
@@ -90,6 +91,8 @@ export interface StartTestServerOptions {
   redisUrl?: string;
   /** TRUSTED_PROXIES: the load balancers whose X-Forwarded-For names the client. */
   trustedProxies?: readonly string[];
+  /** Limits beyond the send rate (sign-ups, per-connection limits). */
+  config?: Pick<ParleyConfig, "signUpRate" | "transportLimits">;
 }
 
 export const testOrigin = "http://parley.test";
@@ -106,6 +109,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
       sendRate: options.sendRate ?? { burst: 30, perSecond: 10 },
       secureCookies: false,
       trustedProxies: options.trustedProxies,
+      ...options.config,
     },
   });
   const listener = createNodeRequestListener(services);

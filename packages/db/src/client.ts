@@ -49,6 +49,10 @@ export interface CreateDbOptions {
   memory?: boolean;
   /** Pool size for postgres.js. */
   maxConnections?: number;
+  /** Postgres only: how long opening a connection may take before the query fails. */
+  connectTimeoutMs?: number;
+  /** Postgres only: the server cancels a statement running longer than this (0: never). */
+  statementTimeoutMs?: number;
   /**
    * Count statements (the bench's statements per send). Off by default: postgres.js's per-query
    * hook captures a stack trace for every query and keeps each query's parameters on its errors.
@@ -56,14 +60,30 @@ export interface CreateDbOptions {
   countStatements?: boolean;
 }
 
+/** Defaults that keep every query's wait bounded while the database is away (see createDb). */
+export const defaultConnectTimeoutMs = 2_000;
+export const defaultStatementTimeoutMs = 5_000;
+/** Longest pause before a closed connection is opened again; postgres.js's own grows to 20 s. */
+const maxReconnectDelaySeconds = 0.5;
+
 export function createDb(options: CreateDbOptions): DatabaseHandle {
   if (options.url) {
     let statements = 0;
     const client = postgres(options.url, {
       max: options.maxConnections ?? 10,
       onnotice: () => {},
-      // One name per pool, so that pg_stat_activity tells this process's connections apart (metrics).
-      connection: { application_name: `parley-${randomUUID().slice(0, 8)}` },
+      // While Postgres is down each query fails fast instead of waiting: connecting is bounded,
+      // a running statement is bounded by the server, a transaction left idle is ended, and a
+      // closed connection is retried within half a second, so the pool follows the database
+      // back within a second (the driver's own backoff reaches 20 s after a few failures).
+      connect_timeout: (options.connectTimeoutMs ?? defaultConnectTimeoutMs) / 1_000,
+      connection: {
+        statement_timeout: options.statementTimeoutMs ?? defaultStatementTimeoutMs,
+        idle_in_transaction_session_timeout: 2 * (options.statementTimeoutMs || defaultStatementTimeoutMs),
+        // One name per pool, so that pg_stat_activity tells this process's connections apart (metrics).
+        application_name: `parley-${randomUUID().slice(0, 8)}`,
+      },
+      backoff: (retries: number) => Math.min(0.05 * 2 ** retries, maxReconnectDelaySeconds),
       // Timestamps and ids stay in their Postgres text forms; Drizzle maps them.
       prepare: true,
       // Called once for every query the driver writes to a connection, tagged, unsafe, begin and commit alike.

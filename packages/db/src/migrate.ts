@@ -26,7 +26,14 @@ export async function migrate(handle: DatabaseHandle): Promise<void> {
   const options = handle.postgres.options;
   // One dedicated connection, so the advisory lock and the migration share a session.
   // `options` is postgres.js's parsed form (host and port as arrays); postgres() accepts it back.
-  const dedicatedOptions = { ...options, max: 1, onnotice: () => {} };
+  // No statement timeout here: waiting for another process's migration, or building an index on
+  // a large table, may rightly take longer than any request should.
+  const dedicatedOptions = {
+    ...options,
+    max: 1,
+    onnotice: () => {},
+    connection: { ...options.connection, statement_timeout: 0, idle_in_transaction_session_timeout: 0 },
+  };
   const client = postgres(dedicatedOptions as unknown as postgres.Options<Record<string, never>>);
   try {
     await client`select pg_advisory_lock(${migrationLockKey})`;

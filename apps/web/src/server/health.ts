@@ -7,7 +7,7 @@ export interface HealthProbes {
   isShuttingDown: () => boolean;
 }
 
-const databasePingTimeoutMs = 2_000;
+const databasePingTimeoutMs = 1_000;
 
 function reply(response: ServerResponse, status: number, body: object): void {
   response.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });

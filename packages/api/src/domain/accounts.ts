@@ -11,6 +11,7 @@ import {
   listUserSessions,
   recordLoginFailure,
   recordLoginSuccess,
+  throttledNetwork,
   verifyPassword,
 } from "@parley/auth";
 import { sessions, users } from "@parley/db/schema";
@@ -21,7 +22,7 @@ import type { ParleyServices } from "../services";
 import { publicUserColumns, usernameEquals } from "./users";
 import { isoDate, toPublicUser, type PublicUser, type SessionView } from "./views";
 
-type AccountServices = Pick<ParleyServices, "db" | "clock" | "feed">;
+type AccountServices = Pick<ParleyServices, "db" | "clock" | "feed" | "signUpLimiter" | "loginAttempts">;
 
 /** Where a sign-in comes from, as the session list shows it. */
 export interface Device {
@@ -59,13 +60,28 @@ export async function registerAccount(
   const problem = checkPasswordPolicy(options.password, { username: options.username });
   if (problem) throw new DomainError("BAD_REQUEST", problem);
 
+  // Counted per network (an IPv6 /64 is one client), like the login throttle.
+  const limitKey = throttledNetwork(options.device.ipAddress);
+  const allowance = await services.signUpLimiter?.take(limitKey);
+  if (allowance && !allowance.allowed) {
+    throw new DomainError(
+      "TOO_MANY_REQUESTS",
+      `Too many new accounts from this address; try again in ${allowance.retryAfterSeconds} seconds`,
+      { retryAfterSeconds: allowance.retryAfterSeconds },
+    );
+  }
+
   const taken = new DomainError("CONFLICT", "Username is taken");
   // Checked first so that a taken name costs no hashing; the unique index settles races below.
   const [existing] = await services.db
     .select({ id: users.id })
     .from(users)
     .where(usernameEquals(options.username));
-  if (existing) throw taken;
+  // A taken name creates nothing, so it costs none of the address's allowance.
+  if (existing) {
+    await services.signUpLimiter?.refund(limitKey);
+    throw taken;
+  }
 
   const passwordHash = await hashPassword(options.password);
   const now = services.clock.now();
@@ -93,30 +109,28 @@ export async function logIn(
   options: { username: string; password: string; device: Device },
 ): Promise<SignedIn> {
   const attempt = { username: options.username.toLowerCase(), ipAddress: options.device.ipAddress };
-  return oneAttemptAtATime(attempt, () => checkLogIn(services, options, attempt));
+  return oneAttemptAtATime(services, attempt, () => checkLogIn(services, options, attempt));
 }
 
 /**
- * Password checks in progress in this process, per account and address. A burst of parallel
- * guesses would otherwise all pass the throttle check before the first failure is counted.
+ * One password check at a time per account and address (across nodes with Redis). A burst of
+ * parallel guesses would otherwise all pass the throttle check before the first failure is counted.
  */
-const attemptsInProgress = new Set<string>();
-
 async function oneAttemptAtATime<TResult>(
+  services: Pick<AccountServices, "loginAttempts">,
   attempt: { username: string; ipAddress: string },
   work: () => Promise<TResult>,
 ): Promise<TResult> {
-  const key = `${attempt.username}\u0000${attempt.ipAddress}`;
-  if (attemptsInProgress.has(key)) {
+  const release = await services.loginAttempts.tryAcquire(JSON.stringify([attempt.username, attempt.ipAddress]));
+  if (!release) {
     throw new DomainError("TOO_MANY_REQUESTS", "Another sign-in for this account is in progress; try again in a moment", {
       retryAfterSeconds: 1,
     });
   }
-  attemptsInProgress.add(key);
   try {
     return await work();
   } finally {
-    attemptsInProgress.delete(key);
+    await release();
   }
 }
 
@@ -196,7 +210,7 @@ export async function changePassword(
   if (!row) throw new DomainError("UNAUTHORIZED", "Sign in to continue");
 
   const attempt = { username: row.username.toLowerCase(), ipAddress: options.ipAddress };
-  await oneAttemptAtATime(attempt, async () => {
+  await oneAttemptAtATime(services, attempt, async () => {
     const allowance = await checkLoginAllowed(services.db, attempt, services.clock);
     if (!allowance.allowed) throw throttled(allowance.retryAfterSeconds);
     if (!(await verifyPassword(row.passwordHash, options.currentPassword))) {

@@ -121,7 +121,7 @@ export interface SendMessageInput {
  * rate-limit token. The unique index `messages_sender_client_id_key` decides races, not memory.
  */
 export async function sendMessage(services: MessageServices, input: SendMessageInput): Promise<MessageView> {
-  const decision = services.sendLimiter.take(input.userId);
+  const decision = await services.sendLimiter.take(input.userId);
   if (!decision.allowed) {
     // A retry of a message that was stored is answered whatever the rate.
     if (await findByClientId(services.db, input.userId, input.clientId)) return returnOriginal(services.db, input);
@@ -139,11 +139,11 @@ export async function sendMessage(services: MessageServices, input: SendMessageI
       replyToId: input.replyToId ?? null,
     });
   } catch (error) {
-    services.sendLimiter.refund(input.userId);
+    await services.sendLimiter.refund(input.userId);
     throw error;
   }
   if (result.outcome === "created") return result.message;
-  services.sendLimiter.refund(input.userId);
+  await services.sendLimiter.refund(input.userId);
   if (result.outcome === "duplicate") return returnOriginal(services.db, input);
   throw new DomainError(...refusals[result.outcome]);
 }

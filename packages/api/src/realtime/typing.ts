@@ -1,10 +1,12 @@
 import type { Clock } from "@parley/auth";
 
+import type { RateLimiter, RateLimitOptions } from "../rate-limit";
 import type { EventFeed } from "./feed";
 
 /** How long a typing notice holds: clients show the indicator until `expiresAt`. */
 export const typingLifetimeMs = 5_000;
-const typingMinIntervalMs = 1_000;
+/** One announcement per (user, conversation) per second; the rest are dropped. */
+export const typingRate: RateLimitOptions = { burst: 1, perSecond: 1 };
 
 export interface TypingAnnouncement {
   userId: string;
@@ -21,22 +23,19 @@ export interface TypingService {
   announce: (announcement: TypingAnnouncement) => Promise<void>;
 }
 
-export function createTypingService(options: { feed: EventFeed; clock: Clock }): TypingService {
-  /** When each (user, conversation) last announced typing, in this process. */
-  const lastTypingAtMs = new Map<string, number>();
+export function createTypingService(options: { feed: EventFeed; clock: Clock; limiter: RateLimiter }): TypingService {
   return {
     announce: async ({ userId, conversationId, requireMember }) => {
-      const nowMs = options.clock.now().getTime();
       const key = `${userId}:${conversationId}`;
-      const previousMs = lastTypingAtMs.get(key);
-      if (previousMs !== undefined && nowMs - previousMs < typingMinIntervalMs) return;
-      await requireMember();
-      if (lastTypingAtMs.size > 10_000) {
-        for (const [staleKey, atMs] of lastTypingAtMs) {
-          if (nowMs - atMs >= typingMinIntervalMs) lastTypingAtMs.delete(staleKey);
-        }
+      if (!(await options.limiter.take(key)).allowed) return;
+      try {
+        await requireMember();
+      } catch (error) {
+        // Refused announcements do not count: the next one is checked (and refused) again.
+        await options.limiter.refund(key);
+        throw error;
       }
-      lastTypingAtMs.set(key, nowMs);
+      const nowMs = options.clock.now().getTime();
       options.feed.publishEphemeral({
         audience: { conversationId },
         event: {

@@ -21,7 +21,8 @@ import {
 } from "../domain/accounts";
 import { displayNameInput } from "../domain/users";
 import { toPublicUser, type PublicUser } from "../domain/views";
-import { protectedProcedure, publicProcedure, sessionCookieName, type Context } from "../trpc";
+import { sessionCookieName } from "../session-cookie";
+import { protectedProcedure, publicProcedure, type Context } from "../trpc";
 
 /** Web pages send this header to be signed in by cookie instead of receiving the token. */
 export const sessionModeHeader = "x-parley-session";

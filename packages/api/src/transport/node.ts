@@ -1,12 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
-import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 
 import { incomingMessageToRequest } from "@trpc/server/adapters/node-http";
 
 import type { ParleyServices } from "../services";
 import { createClientAddressResolver } from "./client-address";
-import { clientAddressHeader, createFetchHandler, maxRequestBodyBytes } from "./http";
+import { clientAddressHeader, createFetchHandler, maxRequestBodyBytes, refuseUnservedMethod } from "./http";
 
 /**
  * Serves tRPC over HTTP from a plain Node server (tests, benchmarks, hosts without Next.js),
@@ -18,6 +16,12 @@ export function createNodeRequestListener(
   const handle = createFetchHandler(services);
   const clientAddress = createClientAddressResolver(services.config.trustedProxies);
   return async (request, response) => {
+    // Before the fetch Request is built: it cannot even represent some methods (TRACE, CONNECT).
+    const unserved = refuseUnservedMethod(request.method);
+    if (unserved) {
+      response.writeHead(unserved.status, unserved.headers).end(unserved.body);
+      return;
+    }
     try {
       // The socket's peer, or the client a trusted proxy names; a client-sent value is overwritten.
       request.headers[clientAddressHeader] = clientAddress(request);
@@ -33,12 +37,7 @@ export function createNodeRequestListener(
         response.end();
         return;
       }
-      // Only subscriptions over server-sent events stream; a call's answer is one small body,
-      // cheaper written at once than piped through a web stream.
-      if (fetchResponse.headers.get("content-type")?.startsWith("text/event-stream")) {
-        Readable.fromWeb(fetchResponse.body as NodeReadableStream).pipe(response);
-        return;
-      }
+      // A call's answer is one small body (subscriptions are refused over HTTP).
       response.end(Buffer.from(await fetchResponse.arrayBuffer()));
     } catch (error) {
       services.logger.warn({ err: String(error) }, "http request rejected");

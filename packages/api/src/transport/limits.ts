@@ -1,0 +1,18 @@
+/** What one client connection may ask of a server process at once. */
+export interface TransportLimits {
+  /** Calls one HTTP request or one WebSocket frame may batch together. */
+  maxBatchCalls: number;
+  /** Subscriptions one WebSocket may hold at once. */
+  maxSubscriptionsPerSocket: number;
+  /** Calls one WebSocket may have running at once; further calls are refused until one ends. */
+  maxCallsInFlightPerSocket: number;
+  /** Bytes waiting to be sent to one WebSocket, past which it is closed (it stopped reading). */
+  maxSocketBufferedBytes: number;
+}
+
+export const defaultTransportLimits: TransportLimits = {
+  maxBatchCalls: 50,
+  maxSubscriptionsPerSocket: 10,
+  maxCallsInFlightPerSocket: 32,
+  maxSocketBufferedBytes: 1024 * 1024,
+};
