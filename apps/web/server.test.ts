@@ -158,6 +158,8 @@ describe("server.ts", () => {
   it("refuses a cookie-carrying WebSocket upgrade from a foreign origin and accepts it from an allowed one", async () => {
     const cookie = "parley_session=some.token";
     expect(await upgradeStatus(server, { cookie, origin: "https://evil.example" })).toBe(403);
+    // The same parser as the session lookup: a space before `=` is still the session cookie.
+    expect(await upgradeStatus(server, { cookie: "theme=dark; parley_session =some.token", origin: "https://evil.example" })).toBe(403);
     expect(await upgradeStatus(server, { cookie, origin: server.url })).toBe(101);
   });
 
@@ -194,13 +196,14 @@ describe("server.ts shutdown", () => {
       });
       const messages: string[] = [];
       socket.on("message", (data: Buffer) => messages.push(data.toString()));
-      const closed = new Promise((resolve) => socket.once("close", resolve));
+      const closed = new Promise<number>((resolve) => socket.once("close", (code: number) => resolve(code)));
 
       const startedAt = Date.now();
       server.child.kill("SIGTERM");
       expect(await server.exited).toBe(0);
       expect(Date.now() - startedAt).toBeLessThan(10_000);
-      await closed;
+      // A normal close, 1012 (service restart): the client reconnects and resumes.
+      expect(await closed).toBe(1012);
       expect(messages.map((message) => JSON.parse(message) as { method?: string })).toContainEqual(
         expect.objectContaining({ method: "reconnect" }),
       );

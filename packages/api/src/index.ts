@@ -6,7 +6,8 @@ export { createFetchHandler, clientAddressHeader, trpcEndpoint } from "./transpo
 export { createNodeRequestListener } from "./transport/node";
 export { createClientAddressResolver, type ClientAddressResolver } from "./transport/client-address";
 export { serveMetrics, type MetricsServer, type ParleyMetrics } from "./metrics";
-export { createWebSocketTransport, type WebSocketTransport } from "./transport/websocket";
+export { createWebSocketTransport, webSocketCloseCodes, type WebSocketTransport } from "./transport/websocket";
+export { defaultTransportLimits, type TransportLimits } from "./transport/limits";
 export { isOriginAllowed } from "./origin";
 export type { Logger } from "./logger";
 export type * from "./domain/views";

@@ -13,15 +13,34 @@ import { parseConnectionParamsFromUnknown } from "@trpc/server/http";
 import { parseTRPCMessage, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from "@trpc/server/rpc";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 
+import { DomainError } from "../errors";
 import { isOriginAllowed } from "../origin";
 import { appRouter } from "../root";
 import type { ParleyServices } from "../services";
-import { createContext, sessionCookieName, type Context } from "../trpc";
+import { readSessionCookie } from "../session-cookie";
+import { createContext, type Context } from "../trpc";
 import { createClientAddressResolver } from "./client-address";
 import { trpcEndpoint } from "./http";
+import { defaultTransportLimits } from "./limits";
 
 /** Largest accepted WebSocket frame. */
 export const maxWebSocketFrameBytes = 64 * 1024;
+
+/** How the server closes a socket; after each, the SDK reconnects and resumes from its last event id. */
+export const webSocketCloseCodes = {
+  /** Shutdown (SIGTERM): reconnect, to another node or to this one once it is back. */
+  serviceRestart: 1012,
+  /** The client stopped reading and its unsent frames passed the limit: reconnect and resume. */
+  tryAgainLater: 1013,
+} as const;
+
+/** How long a closing socket gets to finish its close handshake before it is cut. */
+const closeGraceMs = 1_000;
+/**
+ * A socket closed for falling behind holds at most its limit meanwhile (nothing more is queued),
+ * and its client sees the close code only once it reads up to it: it gets longer.
+ */
+const slowConsumerCloseGraceMs = 10_000;
 
 /**
  * A client silent since the previous keep-alive sweep (15 to 30 s) is sent "PING", as tRPC's
@@ -125,8 +144,9 @@ function contextHeaders(request: IncomingMessage): Headers {
   return headers;
 }
 
+/** Read with the same parser as the session lookup, so that no spelling of the cookie skips the origin check. */
 function hasSessionCookie(request: IncomingMessage): boolean {
-  return (request.headers.cookie ?? "").split(";").some((part) => part.trim().startsWith(`${sessionCookieName}=`));
+  return readSessionCookie(request.headers.cookie) !== undefined;
 }
 
 function expectsConnectionParams(request: IncomingMessage): boolean {
@@ -221,10 +241,24 @@ export function createWebSocketTransport(services: ParleyServices): WebSocketTra
   // everything else the socket holds, for frames that are mostly small JSON.
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxWebSocketFrameBytes, perMessageDeflate: false, clientTracking: false });
   const connections = new Map<WebSocket, Connection>();
+  const limits = { ...defaultTransportLimits, ...services.config.transportLimits };
+
+  /** A socket whose client stopped reading: closed (its close frame waits behind the unread data), then cut. */
+  function cutSlowConsumer(socket: WebSocket): void {
+    services.logger.warn({ bufferedBytes: socket.bufferedAmount }, "websocket closed: the client stopped reading");
+    socket.close(webSocketCloseCodes.tryAgainLater, "Too far behind: reconnect and resume");
+    setTimeout(() => socket.terminate(), slowConsumerCloseGraceMs).unref();
+  }
 
   function send(socket: WebSocket, message: TRPCResponseMessage): void {
     // Replies to a socket that is closing are dropped, as tRPC's adapter drops them.
     if (socket.readyState !== socket.OPEN) return;
+    // Unsent frames would otherwise grow without bound for a client that stopped reading; its
+    // resume from the log brings back everything this drops.
+    if (socket.bufferedAmount > limits.maxSocketBufferedBytes) {
+      cutSlowConsumer(socket);
+      return;
+    }
     const { serialize } = config.transformer.output;
     const transformed =
       "error" in message
@@ -253,6 +287,8 @@ export function createWebSocketTransport(services: ParleyServices): WebSocketTra
     /** Whether anything arrived since the last keep-alive sweep; whether a "PING" is unanswered. */
     heard = true;
     pinged = false;
+    /** Queries and mutations of this socket still running. */
+    #callsInFlight = 0;
 
     constructor(socket: WebSocket, request: IncomingMessage) {
       this.socket = socket;
@@ -313,6 +349,11 @@ export function createWebSocketTransport(services: ParleyServices): WebSocketTra
         this.#sendError(null, undefined, new TRPCError({ code: "PARSE_ERROR", cause }), { type: "unknown" });
         return;
       }
+      if (messages.length > limits.maxBatchCalls) {
+        const error = new TRPCError({ code: "BAD_REQUEST", message: `A batch may hold at most ${limits.maxBatchCalls} calls` });
+        for (const message of messages) if (message.id !== null) this.#sendError(message.id, message.jsonrpc, error, { type: "unknown" });
+        return;
+      }
       for (const [batchIndex, message] of messages.entries()) {
         void this.#handle(message, batchIndex, this.#context).catch((cause: unknown) => report(getTRPCErrorFromUnknown(cause), undefined));
       }
@@ -352,6 +393,12 @@ export function createWebSocketTransport(services: ParleyServices): WebSocketTra
       // Returned, not awaited: a live subscription keeps only #subscribe's frame.
       if (type === "subscription") return this.#subscribe(id, jsonrpc, { type, path, input }, batchIndex, context);
       const call = { type, path, input };
+      if (this.#callsInFlight >= limits.maxCallsInFlightPerSocket) {
+        const message = `At most ${limits.maxCallsInFlightPerSocket} calls may run at once on one connection`;
+        this.#fail(id, jsonrpc, new TRPCError({ code: "TOO_MANY_REQUESTS", message, cause: new DomainError("TOO_MANY_REQUESTS", message, { retryAfterSeconds: 1 }) }), call);
+        return;
+      }
+      this.#callsInFlight += 1;
       try {
         const result = await context;
         if (!result.ok) throw result.error;
@@ -364,6 +411,8 @@ export function createWebSocketTransport(services: ParleyServices): WebSocketTra
         send(this.socket, { id, jsonrpc, result: { type: "data", data } });
       } catch (cause) {
         this.#fail(id, jsonrpc, cause, call);
+      } finally {
+        this.#callsInFlight -= 1;
       }
     }
 
@@ -374,6 +423,11 @@ export function createWebSocketTransport(services: ParleyServices): WebSocketTra
     async #subscribe(id: RequestId, jsonrpc: "2.0" | undefined, call: Call & { path: string }, batchIndex: number, context: Promise<ContextResult> | ContextResult): Promise<void> {
       if (this.#subscriptions?.some((subscription) => subscription.id === id)) {
         this.#fail(id, jsonrpc, new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${id}` }), call);
+        return;
+      }
+      if ((this.#subscriptions?.length ?? 0) >= limits.maxSubscriptionsPerSocket) {
+        const message = `At most ${limits.maxSubscriptionsPerSocket} subscriptions may be open on one connection`;
+        this.#fail(id, jsonrpc, new TRPCError({ code: "TOO_MANY_REQUESTS", message }), call);
         return;
       }
       const subscription = new Subscription(id);
@@ -506,13 +560,29 @@ export function createWebSocketTransport(services: ParleyServices): WebSocketTra
       for (const socket of connections.keys()) if (socket.readyState === socket.OPEN) socket.send(notice);
     },
     connectionCount: () => connections.size,
-    close: () =>
-      new Promise<void>((resolve) => {
-        clearInterval(keepAlive);
-        if (pongCheck) clearTimeout(pongCheck);
-        for (const socket of connections.keys()) socket.terminate();
-        wss.close(() => resolve());
-      }),
+    close: async () => {
+      clearInterval(keepAlive);
+      if (pongCheck) clearTimeout(pongCheck);
+      // A normal close that says why (1012, service restart) rather than a dropped connection
+      // (1006); a socket that does not finish the handshake in time is cut.
+      const sockets = [...connections.keys()];
+      const allClosed = Promise.all(
+        sockets.map(
+          (socket) =>
+            new Promise<void>((resolve) => {
+              if (socket.readyState === socket.CLOSED) resolve();
+              else socket.once("close", () => resolve());
+            }),
+        ),
+      );
+      for (const socket of sockets) socket.close(webSocketCloseCodes.serviceRestart, "Server restarting: reconnect");
+      const cutOff = setTimeout(() => {
+        for (const socket of sockets) socket.terminate();
+      }, closeGraceMs);
+      await allClosed;
+      clearTimeout(cutOff);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
   };
 }
 
