@@ -84,6 +84,15 @@ async function readDatabaseConnections(db: Database): Promise<ConnectionStateRow
   return rows.length > 0 ? rows : null;
 }
 
+/** What the expiry sweeper has still to do, read as it reads it (the partial index on expires_at). */
+async function readExpiryBacklog(db: Database): Promise<number> {
+  const result = (await db.execute(sql`
+    select count(*)::int as due from messages
+    where expires_at is not null and deleted_at is null and expires_at <= now()`)) as unknown as { due: number }[] | { rows: { due: number }[] };
+  const rows = Array.isArray(result) ? result : result.rows;
+  return rows[0]?.due ?? 0;
+}
+
 function withTimeout<TValue>(promise: Promise<TValue>, timeoutMs: number): Promise<TValue> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
@@ -163,6 +172,28 @@ export function createMetrics(sources: MetricSources): ParleyMetrics {
     collect() {
       this.reset();
       this.inc(sources.messageWriter.stats().sends);
+    },
+  });
+  new Counter({
+    name: "parley_send_retried_alone_total",
+    help: "Sends stored again one by one because the batch they were in failed as a whole",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sources.messageWriter.stats().sendsRetriedAlone);
+    },
+  });
+  new Gauge({
+    name: "parley_expiry_backlog_messages",
+    help: "Disappearing messages past their expiry that the sweeper has not purged yet (one queue for all nodes)",
+    registers,
+    async collect() {
+      try {
+        this.set(await withTimeout(readExpiryBacklog(sources.db), databaseScrapeTimeoutMs));
+      } catch (error) {
+        this.reset();
+        sources.logger.warn({ err: String(error) }, "metrics: expiry backlog unreadable");
+      }
     },
   });
   new Gauge({
