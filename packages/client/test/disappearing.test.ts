@@ -12,7 +12,6 @@ import {
   listen,
   queryRows,
   startTestServer,
-  waitUntil,
   type TestServer,
   type TestUser,
 } from "./harness";

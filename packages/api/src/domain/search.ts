@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 
 import type { ParleyServices } from "../services";
 import { preparedPerDatabase } from "./prepared";
@@ -70,53 +70,77 @@ interface SearchRow {
   conversation: MessageSearchResult["conversation"];
 }
 
-/*
- * Matches by words and prefixes through the tsvector index, and by substring (Chinese, Japanese
- * and Korean have no spaces between words) through the trigram index; the planner ORs the two
- * bitmaps. Then the rules of history: the viewer is a current member, the sender is not someone
- * they blocked, the message is not deleted and has not expired for them. Newest first.
- */
-const searchStatement = preparedPerDatabase((db) =>
-  db
-    .select({ message: sql<MessageView>`found.view`, conversation: sql<SearchRow["conversation"]>`found.conversation` })
-    .from(
-      sql`(
-        select parley_viewer_message_view(m, ${sql.placeholder("viewer")}::uuid) as view,
-               jsonb_build_object('id', c.id, 'kind', c.kind, 'title', c.title) as conversation,
-               m.created_at, m.id
-        from messages m
-        join conversations c on c.id = m.conversation_id
-        join conversation_members cm
-          on cm.conversation_id = m.conversation_id and cm.user_id = ${sql.placeholder("viewer")}::uuid and cm.left_at is null
-        where m.deleted_at is null
-          and m.kind <> 'system'
-          and (
-            -- No words (only punctuation, say): to_tsquery(null) matches nothing, the substring still may.
-            to_tsvector('simple', m.body) @@ to_tsquery('simple', ${sql.placeholder("words")}::text)
-            or m.body ilike ${sql.placeholder("pattern")}::text
-          )
-          and (${sql.placeholder("conversation")}::uuid is null or m.conversation_id = ${sql.placeholder("conversation")}::uuid)
-          and (${sql.placeholder("beforeId")}::uuid is null
-            or (m.created_at, m.id) < (select b.created_at, b.id from messages b where b.id = ${sql.placeholder("beforeId")}::uuid))
-          and m.sender_id not in (select bl.blocked_id from blocks bl where bl.blocker_id = ${sql.placeholder("viewer")}::uuid)
-          and not parley_expired_for(m, ${sql.placeholder("viewer")}::uuid, ${sql.placeholder("at")}::timestamptz)
-        order by m.created_at desc, m.id desc
-        limit ${sql.placeholder("limit")}::integer
-      ) found`,
-    )
-    .prepare("parley_search_messages"),
-);
+/** Scripts written without spaces between words, and anything that is not a letter, digit or space. */
+const needsSubstring = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[^\p{L}\p{N}\s]/u;
 
-/** Messages the caller can still read that match `query`, newest first, with the matches marked. */
+/** How a query matches: by words and prefixes (the tsvector), or by substring (the trigrams). */
+export function matchModeOf(query: string): "words" | "substring" {
+  return needsSubstring.test(query) || toPrefixQuery(query) === null ? "substring" : "words";
+}
+
+/*
+ * One statement per match mode, each answered by its own GIN index: words and prefixes through
+ * the tsvector, substrings (Chinese, Japanese and Korean have no spaces between words, and
+ * punctuation is not part of any word) through pg_trgm. Then the rules of history: the viewer is
+ * a current member, the sender is not someone they blocked, the message is not deleted and has
+ * not expired for them. Newest first.
+ *
+ * Membership is a filter on the matches, not an index condition: the index's matches are few
+ * next to the caller's messages, and a plan that walked each conversation would re-run the
+ * index scan once per conversation.
+ */
+function searchStatementFor(match: (body: SQL) => SQL, name: string) {
+  return preparedPerDatabase((db) =>
+    db
+      .select({ message: sql<MessageView>`found.view`, conversation: sql<SearchRow["conversation"]>`found.conversation` })
+      .from(
+        sql`(
+          select parley_viewer_message_view(limited, ${sql.placeholder("viewer")}::uuid) as view,
+                 jsonb_build_object('id', c.id, 'kind', c.kind, 'title', c.title) as conversation,
+                 limited.created_at, limited.id
+          from (
+            select m.* from messages m
+            where m.deleted_at is null
+              and m.kind <> 'system'
+              and ${match(sql`m.body`)}
+              and coalesce(m.conversation_id = any (array(
+                select cm.conversation_id from conversation_members cm
+                where cm.user_id = ${sql.placeholder("viewer")}::uuid and cm.left_at is null
+              )), false)
+              and (${sql.placeholder("conversation")}::uuid is null or m.conversation_id = ${sql.placeholder("conversation")}::uuid)
+              and (${sql.placeholder("beforeId")}::uuid is null
+                or (m.created_at, m.id) < (select b.created_at, b.id from messages b where b.id = ${sql.placeholder("beforeId")}::uuid))
+              and m.sender_id not in (select bl.blocked_id from blocks bl where bl.blocker_id = ${sql.placeholder("viewer")}::uuid)
+              and not parley_expired_for(m, ${sql.placeholder("viewer")}::uuid, ${sql.placeholder("at")}::timestamptz)
+            order by m.created_at desc, m.id desc
+            limit ${sql.placeholder("limit")}::integer
+          ) limited
+          join conversations c on c.id = limited.conversation_id
+        ) found`,
+      )
+      .orderBy(sql`found.created_at desc, found.id desc`)
+      .prepare(name),
+  );
+}
+
+const searchStatements = {
+  words: searchStatementFor((body) => sql`to_tsvector('simple', ${body}) @@ to_tsquery('simple', ${sql.placeholder("pattern")}::text)`, "parley_search_words"),
+  substring: searchStatementFor((body) => sql`${body} ilike ${sql.placeholder("pattern")}::text`, "parley_search_substring"),
+};
+
+/**
+ * Messages the caller can still read that match `query`, newest first, with the matches marked:
+ * Latin (and other spaced) text by words and word prefixes, CJK text and punctuation by substring.
+ */
 export async function searchMessages(
   services: Pick<ParleyServices, "db" | "clock">,
   input: MessageSearchInput,
 ): Promise<MessageSearchPage> {
   const query = input.query.trim();
-  const rows = (await searchStatement(services.db).execute({
+  const mode = matchModeOf(query);
+  const rows = (await searchStatements[mode](services.db).execute({
     viewer: input.userId,
-    words: toPrefixQuery(query),
-    pattern: toSubstringPattern(query),
+    pattern: mode === "words" ? toPrefixQuery(query) : toSubstringPattern(query),
     conversation: input.conversationId ?? null,
     beforeId: input.beforeId ?? null,
     at: services.clock.now().toISOString(),
