@@ -117,6 +117,45 @@ describe("server.ts", () => {
     expect(await readyz.json()).toEqual({ ok: true });
   });
 
+  it("sends pages with security headers and a Content-Security-Policy whose nonce is on every script", async () => {
+    const nonces: string[] = [];
+    for (let view = 0; view < 2; view += 1) {
+      const response = await fetch(`${server.url}/login`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(response.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+      expect(response.headers.get("permissions-policy")).toContain("camera=(self), microphone=(self)");
+      expect(response.headers.get("strict-transport-security")).toContain("max-age=");
+      const policy = response.headers.get("content-security-policy") ?? "";
+      expect(policy).toContain("frame-ancestors 'none'");
+      expect(policy).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+      const nonce = /'nonce-([^']+)'/.exec(policy)?.[1];
+      expect(nonce).toBeDefined();
+      nonces.push(nonce ?? "");
+      const html = await response.text();
+      const scripts = html.match(/<script\b[^>]*>/g) ?? [];
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const script of scripts) expect(script).toContain(`nonce="${nonce}"`);
+    }
+    expect(nonces[0]).not.toBe(nonces[1]);
+    // The API answers without them (and is not framed or sniffed: it is JSON).
+    const api = await fetch(`${server.url}/api/trpc/auth.me`);
+    expect(api.headers.get("content-security-policy")).toBeNull();
+  });
+
+  it("answers 405 to TRACE on the API, and stays up", async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest({ host: "127.0.0.1", port: server.port, path: "/api/trpc/auth.me", method: "TRACE" }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on("error", reject);
+      request.end();
+    });
+    expect(status).toBe(405);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
   it("serves the Next.js pages from the same port", async () => {
     const response = await fetch(`${server.url}/`);
     expect(response.status).toBe(200);

@@ -25,6 +25,7 @@ import { migrate } from "@parley/db/migrate";
 import { loadDotEnvFile, readServerEnv, type ServerEnv } from "./src/env";
 import { serveLiveness, serveReadiness } from "./src/server/health";
 import { enforceRequestBodyLimit } from "./src/server/request-body-limit";
+import { pageSecurityHeaders, setPageSecurityHeaders } from "./src/server/security-headers";
 
 /** How long in-flight HTTP requests get to finish after SIGTERM before their sockets are cut. */
 const productionDrainTimeoutMs = 10_000;
@@ -126,6 +127,7 @@ await app.prepare().catch((error: unknown) =>
   exitOnStartupFailure(dev ? "preparing Next.js" : "loading the Next.js build (run `npm run build` first)", error),
 );
 const handleWithNext = app.getRequestHandler();
+const securityHeaders = pageSecurityHeaders({ production: env.nodeEnv === "production" });
 
 let shuttingDown = false;
 
@@ -145,6 +147,7 @@ async function handleRequest(request: IncomingMessage, response: ServerResponse)
   // The API is served here rather than by a Next.js route: the same path as the standalone node,
   // without Next's request handling on every call.
   if (pathname === trpcEndpoint || pathname.startsWith(`${trpcEndpoint}/`)) return handleTrpc(request, response);
+  setPageSecurityHeaders(response, securityHeaders);
   await handleWithNext(request, response);
 }
 

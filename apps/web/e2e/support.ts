@@ -10,11 +10,30 @@ const screenshotDir = join(dirname(dirname(fileURLToPath(import.meta.url))), "te
 export const desktop = { width: 1280, height: 800 };
 export const phone = { width: 390, height: 844 };
 
-export const test = base.extend({
+/** Console reports of anything the page's Content-Security-Policy blocked, in the running test. */
+const cspViolations: string[] = [];
+
+function watchForCspViolations(context: BrowserContext): void {
+  context.on("console", (message) => {
+    if (/Content Security Policy|Content-Security-Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
+}
+
+export const test = base.extend<{ noCspViolations: void }>({
   baseURL: async ({}, use) => {
     if (!baseUrl) throw new Error("PARLEY_E2E_BASE_URL is not set: run through playwright.config.ts (global setup)");
     await use(baseUrl);
   },
+  // Every test fails if any page it opened broke the policy (a blocked script, style or socket).
+  noCspViolations: [
+    async ({ context }, use) => {
+      cspViolations.length = 0;
+      watchForCspViolations(context);
+      await use();
+      expect(cspViolations, "the pages broke their Content-Security-Policy").toEqual([]);
+    },
+    { auto: true },
+  ],
 });
 export { expect };
 
@@ -63,6 +82,7 @@ export async function newPerson(
   options: { name: string; viaUi?: boolean; viewport?: { width: number; height: number } },
 ): Promise<Person> {
   const context = await browser.newContext({ baseURL: baseUrl, viewport: options.viewport ?? desktop });
+  watchForCspViolations(context);
   const page = await context.newPage();
   const username = uniqueUsername(options.name.toLowerCase());
   const displayName = options.name;

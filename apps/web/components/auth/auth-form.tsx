@@ -3,7 +3,7 @@
 import { usernameMaxCharacters, usernameMinCharacters, usernamePattern } from "@parley/db/limits";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
-import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 
 import { describeProblem } from "../../lib/api-errors";
 import { createBrowserClient } from "../../lib/browser-client";
@@ -47,7 +47,10 @@ export function AuthForm({ mode }: { mode: Mode }) {
   const router = useRouter();
   const searchParams = useSearchParams();
   const next = safeNextPath(searchParams.get("next"));
-  const client = useMemo(() => (typeof window === "undefined" ? null : createBrowserClient()), []);
+  // Made after hydration: the page is rendered per request, and a client made during the first
+  // render would make the server's HTML (no client: button disabled) and the browser's disagree.
+  const [client, setClient] = useState<ReturnType<typeof createBrowserClient> | null>(null);
+  useEffect(() => setClient(createBrowserClient()), []);
 
   const [username, setUsername] = useState("");
   const [displayName, setDisplayName] = useState("");
