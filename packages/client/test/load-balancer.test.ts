@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,7 +58,7 @@ function nginxConfig(options: { balancerPort: number; nodePorts: [number, number
   const path = (name: string) => join(options.directory, name);
   return `
 daemon off;
-worker_processes 1;
+master_process off;
 pid ${path("nginx.pid")};
 error_log ${path("error.log")} warn;
 events { worker_connections 1024; }
@@ -84,14 +84,13 @@ interface Balancer {
 /** nginx in the foreground with its own prefix, pid and logs in a temporary folder. */
 async function startBalancer(nodePorts: [number, number]): Promise<Balancer> {
   const directory = mkdtempSync(join(tmpdir(), "parley-nginx-"));
-  // Workers run as nobody when the master is root; they must reach their temp folders.
-  chmodSync(directory, 0o755);
   const balancerPort = await freePort();
   const configPath = join(directory, "nginx.conf");
   writeFileSync(configPath, nginxConfig({ balancerPort, nodePorts, directory }));
   const child: ChildProcess = spawn(nginxBinary as string, ["-p", directory, "-e", join(directory, "error.log"), "-c", configPath], {
     stdio: ["ignore", "ignore", "pipe"],
   });
+  // One process (master_process off), so nothing of it can outlive this one.
   process.once("exit", () => child.kill("SIGKILL"));
   let errors = "";
   child.stderr?.on("data", (chunk: Buffer) => {
