@@ -38,8 +38,8 @@ export const usage = `npm run bench -- [options]
   --fan-out-members <n>     group size of the fan-out scenario (default 1000)
   --fan-out-messages <n>    messages sent to it (default 50)
   --connections <n>         WebSockets in the connections scenario (default 10000)
-  --history-rows <n>        messages seeded for the history scenario (default 1000000, at least 100)
-  --history-queries <n>     pages read (default 1000)
+  --history-rows <n>        messages seeded for the history and search scenarios (default 1000000, at least 100)
+  --history-queries <n>     pages read, and searches made (default 1000)
   --only <system>           parley or baseline: run one side only (for profiling; no ratios)
   --keep-database           leave the parley_bench_* database (or PGlite folder) in place
   --pglite                  run on embedded PGlite even when Postgres answers (no two-node scenario)

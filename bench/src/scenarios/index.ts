@@ -4,6 +4,7 @@ import { fanOutScenario } from "./fan-out";
 import { historyScenario } from "./history";
 import { latencyScenario } from "./latency";
 import type { ScenarioResult } from "./result";
+import { searchScenario } from "./search";
 import { throughputScenario } from "./throughput";
 import { twoNodesScenario } from "./two-nodes";
 
@@ -15,6 +16,7 @@ export const scenarios = {
   connections: connectionsScenario,
   "two-nodes": twoNodesScenario,
   history: historyScenario,
+  search: searchScenario,
 } satisfies Record<string, (context: BenchContext) => Promise<ScenarioResult>>;
 
 export type ScenarioId = keyof typeof scenarios;
