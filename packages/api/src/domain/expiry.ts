@@ -57,14 +57,16 @@ export function createExpiredContentFilter(options: { db: Executor; viewerId: st
     markLive: () => {
       live = true;
     },
-    isExpired: async (event: DurableEvent): Promise<boolean> => {
+    /** Answered at once unless the log must be asked, so a live stream awaits nothing per event. */
+    isExpired: (event: DurableEvent): boolean | Promise<boolean> => {
       const message = messageOf(event);
       if (!message) return false;
       const at = options.now();
       if (message.expiresAt !== null && Date.parse(message.expiresAt) <= at.getTime()) return true;
       if (live || message.expiresAfterReadSeconds === null || message.senderId === options.viewerId) return false;
-      const expired = await expiredMessageIds(options.db, { viewerId: options.viewerId, messageIds: [message.id], at });
-      return expired.has(message.id);
+      return expiredMessageIds(options.db, { viewerId: options.viewerId, messageIds: [message.id], at }).then((expired) =>
+        expired.has(message.id),
+      );
     },
   };
 }

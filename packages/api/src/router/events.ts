@@ -27,7 +27,10 @@ export const eventsRouter = {
         })) {
           const event = envelope[1];
           if (event.type === "stream.ready") expired.markLive();
-          else if ("type" in event && event.type !== "typing" && event.type !== "presence" && (await expired.isExpired(event))) continue;
+          else if ("type" in event && event.type !== "typing" && event.type !== "presence") {
+            const verdict = expired.isExpired(event);
+            if (verdict === true || (verdict !== false && (await verdict))) continue;
+          }
           yield envelope;
         }
       } catch (error) {
