@@ -225,3 +225,22 @@ describe("disappearing messages", () => {
     expect(expireMessages(state, expiresAt).timelines[conversationId]?.messages).toEqual([]);
   });
 });
+
+describe("conversation.updated", () => {
+  it("takes the conversation's new disappearing-message timer", () => {
+    const summary = conversation();
+    const state = applyStreamEvent(
+      stateWith(summary),
+      {
+        type: "conversation.updated",
+        conversationId,
+        conversation: { ...summary, disappearing: { seconds: 30, startsAt: "read" } },
+        change: "disappearing_changed",
+        actorId: friend,
+        userIds: [],
+      },
+      me,
+    );
+    expect(state.conversations[conversationId]?.disappearing).toEqual({ seconds: 30, startsAt: "read" });
+  });
+});

@@ -345,6 +345,7 @@ export function withConversationView(state: ChatState, view: ConversationView, m
         ...current,
         title: view.title,
         creatorId: view.creatorId,
+        disappearing: view.disappearing,
         members: view.members.map((member) => {
           // A member's read position only moves forward, whichever copy is fresher.
           const known = current.members.find((existing) => existing.userId === member.userId);

@@ -76,6 +76,7 @@ function DisappearingBadge({ message, own }: { message: MessageView; own: boolea
   const [nowMs, setNowMs] = useState(() => Date.now());
   useEffect(() => {
     if (!message.expiresAt) return;
+    setNowMs(Date.now());
     const timer = setInterval(() => setNowMs(Date.now()), 1_000);
     return () => clearInterval(timer);
   }, [message.expiresAt]);
