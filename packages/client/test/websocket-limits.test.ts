@@ -1,7 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+
+import { createNodeRequestListener, createWebSocketTransport, type WebSocketTransport } from "@parley/api";
 
 import { createParleyClient, type MessageView, type ParleyClient, type StreamEvent } from "../src/index";
 import { createGroup, listen, startTestServer, type TestServer, type TestUser } from "./harness";
@@ -202,5 +206,59 @@ describe("per-socket caps", () => {
     expect(refused.length).toBeGreaterThan(0);
     expect(refused[0]).toMatchObject({ error: { data: { retryAfterSeconds: 1 } } });
     socket.close();
+  });
+});
+
+describe("a WebSocket closed for a restart", () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("closes with 1012, and the SDK reconnects and resumes with every message once", async () => {
+    // A front on the same services whose WebSocket side is shut down (as SIGTERM does) and
+    // replaced, as a restarted node would be.
+    const listener = createNodeRequestListener(server.services);
+    let transport: WebSocketTransport = createWebSocketTransport(server.services);
+    const front = createServer((request, response) => void listener(request, response));
+    front.on("upgrade", (request, socket, head) => transport.handleUpgrade(request, socket, head));
+    await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+    const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+
+    const sender = await server.signUp("sender");
+    const member = await server.signUp("member");
+    const conversation = await createGroup(sender, [member]);
+    const client = createParleyClient({
+      url: frontUrl,
+      token: member.token,
+      WebSocket: PausableWebSocket as unknown as typeof globalThis.WebSocket,
+      retryDelayMs: () => 50,
+    });
+    try {
+      const events = await listen(client);
+      const socket = PausableWebSocket.last;
+      const closed = new Promise<number>((resolve) => socket?.once("close", (code: number) => resolve(code)));
+      const send = (index: number) =>
+        sender.client.api.messages.send.mutate({ conversationId: conversation.id, clientId: randomUUID(), body: `m${index}` });
+      for (let index = 1; index <= 5; index += 1) await send(index);
+      await transport.close();
+      expect(await closed).toBe(1012);
+      transport = createWebSocketTransport(server.services);
+      for (let index = 6; index <= 10; index += 1) await send(index);
+      await until(() => events.events.filter((event) => event.type === "message.created").length >= 10, 10_000, "ten messages");
+      const bodies = events.events
+        .filter((event): event is Extract<StreamEvent, { type: "message.created" }> => event.type === "message.created")
+        .map((event) => event.message.body);
+      expect(bodies).toEqual(Array.from({ length: 10 }, (_, index) => `m${index + 1}`));
+    } finally {
+      await client.close();
+      await transport.close();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+    }
   });
 });
