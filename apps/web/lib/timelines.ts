@@ -6,7 +6,7 @@ import type { ParleyClient } from "@parley/client";
 import { historyPageDefaultMessages, historyPageMaxMessages } from "@parley/db/limits";
 
 import type { MessageView } from "./api-types";
-import { mergeMessages, upsertMessage, type ChatStateHandle } from "./chat-state";
+import { mergeMessages, upsertMessage, type ChatStateHandle, type Timeline } from "./chat-state";
 
 export interface TimelinesOptions {
   client: ParleyClient;
@@ -27,6 +27,14 @@ export class Timelines {
   }
 
   /** Loads the newest page of a conversation the first time it is opened. */
+  /** Replaces one loaded timeline with `change(it)`; a timeline closed meanwhile stays closed. */
+  private change(conversationId: string, change: (timeline: Timeline) => Timeline): void {
+    this.state.update((state) => {
+      const timeline = state.timelines[conversationId];
+      return timeline ? { ...state, timelines: { ...state.timelines, [conversationId]: change(timeline) } } : state;
+    });
+  }
+
   async open(conversationId: string): Promise<void> {
     if (this.state.get().timelines[conversationId]) return;
     this.state.update((state) => ({
@@ -35,22 +43,12 @@ export class Timelines {
     }));
     try {
       const page = await this.client.api.messages.history.query({ conversationId, limit: historyPageDefaultMessages });
-      this.state.update((state) => {
-        const timeline = state.timelines[conversationId];
-        if (!timeline) return state;
-        return {
-          ...state,
-          timelines: {
-            ...state.timelines,
-            [conversationId]: {
-              ...timeline,
-              messages: mergeMessages(timeline.messages, page.messages),
-              hasOlder: page.nextBeforeSeq !== null,
-              loaded: true,
-            },
-          },
-        };
-      });
+      this.change(conversationId, (timeline) => ({
+        ...timeline,
+        messages: mergeMessages(timeline.messages, page.messages),
+        hasOlder: page.nextBeforeSeq !== null,
+        loaded: true,
+      }));
     } catch (error) {
       this.state.update((state) => {
         const { [conversationId]: _failed, ...timelines } = state.timelines;
@@ -66,16 +64,13 @@ export class Timelines {
     for (const [conversationId] of loaded) {
       try {
         const page = await this.client.api.messages.history.query({ conversationId, limit: historyPageDefaultMessages });
-        this.state.update((state) => {
-          const timeline = state.timelines[conversationId];
-          if (!timeline) return state;
+        this.change(conversationId, (timeline) => {
           const oldestFresh = page.messages.at(-1)?.seq ?? 0;
           const newestKnown = timeline.messages.at(-1)?.seq ?? 0;
           // More was missed than one page holds: start again from the fresh page rather than leave a hole.
-          const fresh = oldestFresh > newestKnown + 1
+          return oldestFresh > newestKnown + 1
             ? { ...timeline, messages: [...page.messages].reverse(), hasOlder: page.nextBeforeSeq !== null }
             : { ...timeline, messages: page.messages.reduce(upsertMessage, timeline.messages) };
-          return { ...state, timelines: { ...state.timelines, [conversationId]: fresh } };
         });
       } catch (error) {
         this.onFailure(error, { quiet: true });
@@ -102,21 +97,11 @@ export class Timelines {
         if (newest === undefined || newest <= cursor || page.newerAfterSeq === null) break;
         cursor = newest;
       }
-      this.state.update((state) => {
-        const current = state.timelines[conversationId];
-        if (!current) return state;
-        return {
-          ...state,
-          timelines: {
-            ...state.timelines,
-            [conversationId]: {
-              ...current,
-              messages: mergeMessages(current.messages, [...gap, ...around.messages]),
-              hasOlder: around.nextBeforeSeq !== null,
-            },
-          },
-        };
-      });
+      this.change(conversationId, (current) => ({
+        ...current,
+        messages: mergeMessages(current.messages, [...gap, ...around.messages]),
+        hasOlder: around.nextBeforeSeq !== null,
+      }));
     } catch (error) {
       this.onFailure(error);
     }
@@ -126,11 +111,7 @@ export class Timelines {
     const timeline = this.state.get().timelines[conversationId];
     const oldest = timeline?.messages[0];
     if (!timeline?.loaded || !timeline.hasOlder || timeline.loadingOlder || !oldest) return;
-    const setLoading = (loadingOlder: boolean) =>
-      this.state.update((state) => {
-        const current = state.timelines[conversationId];
-        return current ? { ...state, timelines: { ...state.timelines, [conversationId]: { ...current, loadingOlder } } } : state;
-      });
+    const setLoading = (loadingOlder: boolean) => this.change(conversationId, (current) => ({ ...current, loadingOlder }));
     setLoading(true);
     try {
       const page = await this.client.api.messages.history.query({
@@ -138,22 +119,12 @@ export class Timelines {
         beforeSeq: oldest.seq,
         limit: historyPageDefaultMessages,
       });
-      this.state.update((state) => {
-        const current = state.timelines[conversationId];
-        if (!current) return state;
-        return {
-          ...state,
-          timelines: {
-            ...state.timelines,
-            [conversationId]: {
-              ...current,
-              messages: mergeMessages(current.messages, page.messages),
-              hasOlder: page.nextBeforeSeq !== null,
-              loadingOlder: false,
-            },
-          },
-        };
-      });
+      this.change(conversationId, (current) => ({
+        ...current,
+        messages: mergeMessages(current.messages, page.messages),
+        hasOlder: page.nextBeforeSeq !== null,
+        loadingOlder: false,
+      }));
     } catch (error) {
       setLoading(false);
       this.onFailure(error);
