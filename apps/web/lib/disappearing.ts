@@ -1,7 +1,5 @@
 /** How the web app names disappearing-message timers and counts them down. */
-import type { DisappearingSetting, SystemNotice } from "@parley/client";
-
-import type { MessageView } from "./api-types";
+import type { DisappearingSetting } from "@parley/client";
 
 const timerNames: Record<number, string> = {
   30: "30 seconds",
@@ -37,16 +35,4 @@ export function remainingLabel(expiresAt: string, nowMs: number): string {
   if (seconds < 3_600) return `${Math.ceil(seconds / 60)}m`;
   if (seconds < 86_400) return `${Math.ceil(seconds / 3_600)}h`;
   return `${Math.ceil(seconds / 86_400)}d`;
-}
-
-/** A system message's notice, or null when its body is not one this app knows. */
-export function systemNoticeOf(message: MessageView): SystemNotice | null {
-  if (message.kind !== "system" || !message.body) return null;
-  try {
-    const notice = JSON.parse(message.body) as Partial<SystemNotice>;
-    if (notice.type !== "disappearing" || typeof notice.actorId !== "string") return null;
-    return { type: "disappearing", actorId: notice.actorId, disappearing: notice.disappearing ?? null };
-  } catch {
-    return null;
-  }
 }

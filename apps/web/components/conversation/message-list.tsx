@@ -10,7 +10,7 @@ import { formatDayLabel, isSameDay } from "../../lib/time-format";
 import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
 import { ArrowDownIcon } from "../ui/icons";
-import { describeDisappearing, systemNoticeOf } from "../../lib/disappearing";
+import { describeSystemNotice, systemNoticeOf } from "../../lib/system-notices";
 import { ForwardDialog } from "./forward-dialog";
 import { MessageBubble, type DisplayedMessage } from "./message-bubble";
 
@@ -121,13 +121,7 @@ export function MessageList({
       const notice = systemNoticeOf(message);
       if (message.kind === "system") {
         const actor = message.senderId === me.id ? "You" : sender ? nameOf(sender) : "Someone";
-        result.push({
-          kind: "notice",
-          key: message.id,
-          text: notice?.disappearing
-            ? `${actor} set disappearing messages to ${describeDisappearing(notice.disappearing)}`
-            : `${actor} turned off disappearing messages`,
-        });
+        if (notice) result.push({ kind: "notice", key: message.id, text: describeSystemNotice(notice, { actor }) });
         return;
       }
       const replyTarget = message.replyToId ? byId.get(message.replyToId) : undefined;

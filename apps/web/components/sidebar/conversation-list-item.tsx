@@ -5,7 +5,7 @@ import Link from "next/link";
 import type { ConversationSummary } from "../../lib/api-types";
 import { useChatState, useMe } from "../../lib/chat-context";
 import { deliveryStateOf, type DeliveryState } from "../../lib/chat-state";
-import { describeDisappearing, systemNoticeOf } from "../../lib/disappearing";
+import { previewSystemNotice, systemNoticeOf } from "../../lib/system-notices";
 import { conversationTitle, directPeerOf, nameOf } from "../../lib/people";
 import { formatListTime } from "../../lib/time-format";
 import { Avatar } from "../ui/avatar";
@@ -39,7 +39,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
     previewStyle = "italic";
   } else if (last.kind === "system") {
     const notice = systemNoticeOf(last);
-    preview = notice?.disappearing ? `Disappearing messages: ${describeDisappearing(notice.disappearing)}` : "Disappearing messages off";
+    preview = notice ? previewSystemNotice(notice) : "";
     previewStyle = "italic";
   } else {
     const sender =

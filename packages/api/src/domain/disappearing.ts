@@ -1,13 +1,14 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 
-import { conversations, messages } from "@parley/db/schema";
+import { conversations } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
 import { transactionWithEvents } from "../events/transaction";
 import type { ParleyServices } from "../services";
 import { loadConversationView } from "./conversations";
 import { requireMembership } from "./membership";
-import type { ConversationView, DisappearingSetting, MessageView, SystemNotice } from "./views";
+import { appendSystemNotice } from "./system-notices";
+import type { ConversationView, DisappearingSetting } from "./views";
 
 export interface SetDisappearingInput {
   userId: string;
@@ -18,8 +19,8 @@ export interface SetDisappearingInput {
 
 /**
  * Sets the timer new messages take: any member of a direct conversation, the owner or an admin
- * of a group. The change lands in the timeline as a `system` message (its body a SystemNotice
- * in JSON) and reaches every member as `conversation.updated`. Setting what is already set is a no-op.
+ * of a group. The change lands in the timeline as a system notice and reaches every member as
+ * `conversation.updated`. Setting what is already set is a no-op.
  */
 export async function setDisappearing(
   services: Pick<ParleyServices, "db" | "feed">,
@@ -40,39 +41,16 @@ export async function setDisappearing(
       (setting === null ? current.seconds === null : current.seconds === setting.seconds && current.startsAt === setting.startsAt);
     if (unchanged) return loadConversationView(tx, input.conversationId);
 
-    const [bumped] = await tx
+    await tx
       .update(conversations)
-      .set({
-        disappearingSeconds: setting?.seconds ?? null,
-        disappearingStartsAt: setting?.startsAt ?? "send",
-        lastSeq: sql`${conversations.lastSeq} + 1`,
-        lastActivityAt: sql`now()`,
-        updatedAt: sql`now()`,
-      })
-      .where(eq(conversations.id, input.conversationId))
-      .returning({ seq: conversations.lastSeq });
-    if (!bumped) throw new Error("the locked conversation is missing");
-    const notice: SystemNotice = { type: "disappearing", actorId: input.userId, disappearing: setting };
-    const [stored] = await tx
-      .insert(messages)
-      .values({
-        conversationId: input.conversationId,
-        seq: bumped.seq,
-        senderId: input.userId,
-        clientId: crypto.randomUUID(),
-        kind: "system",
-        body: JSON.stringify(notice),
-      })
-      .returning();
-    if (!stored) throw new Error("the system message insert returned no row");
-    const [viewRow] = await tx
-      .select({ view: sql<MessageView>`parley_message_view(${messages}, '[]'::jsonb)` })
-      .from(messages)
-      .where(eq(messages.id, stored.id));
+      .set({ disappearingSeconds: setting?.seconds ?? null, disappearingStartsAt: setting?.startsAt ?? "send" })
+      .where(eq(conversations.id, input.conversationId));
+    await appendSystemNotice(tx, emit, {
+      conversationId: input.conversationId,
+      actorId: input.userId,
+      notice: { type: "disappearing", actorId: input.userId, disappearing: setting },
+    });
     const view = await loadConversationView(tx, input.conversationId);
-    if (viewRow) {
-      emit({ conversationId: input.conversationId }, { type: "message.created", conversationId: input.conversationId, message: viewRow.view });
-    }
     emit(
       { conversationId: input.conversationId },
       {

@@ -48,7 +48,10 @@ export interface DisappearingSetting {
   startsAt: DisappearingStart;
 }
 
-/** The body of a `system` message, as JSON: what changed in the conversation. */
+/**
+ * The body of a `system` message, as JSON: what changed in the conversation. A union on `type`;
+ * clients show the types they know and skip the rest, so adding one never breaks an older client.
+ */
 export type SystemNotice = { type: "disappearing"; actorId: string; disappearing: DisappearingSetting | null };
 
 export type MemberRole = "owner" | "admin" | "member";
