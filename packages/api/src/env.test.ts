@@ -12,6 +12,7 @@ const defaultLimits = {
   WS_MAX_SUBSCRIPTIONS: 10,
   WS_MAX_CALLS_IN_FLIGHT: 32,
   WS_MAX_BUFFERED_BYTES: 1_048_576,
+  API_MAX_CALLS_RUNNING_PER_CALLER: 4,
 };
 
 describe("the shared server environment", () => {

@@ -72,6 +72,7 @@ export const serverEnvSchema = z.object({
   WS_MAX_SUBSCRIPTIONS: positiveWholeNumber(defaultTransportLimits.maxSubscriptionsPerSocket),
   WS_MAX_CALLS_IN_FLIGHT: positiveWholeNumber(defaultTransportLimits.maxCallsInFlightPerSocket),
   WS_MAX_BUFFERED_BYTES: positiveWholeNumber(defaultTransportLimits.maxSocketBufferedBytes),
+  API_MAX_CALLS_RUNNING_PER_CALLER: positiveWholeNumber(defaultTransportLimits.maxCallsRunningPerCaller),
   /** The load balancers whose `X-Forwarded-For` is believed; unset, the socket's peer is the client. */
   TRUSTED_PROXIES: z
     .string()
@@ -138,6 +139,7 @@ export function limitsFromEnv(env: ServerEnvValues): {
       maxSubscriptionsPerSocket: env.WS_MAX_SUBSCRIPTIONS,
       maxCallsInFlightPerSocket: env.WS_MAX_CALLS_IN_FLIGHT,
       maxSocketBufferedBytes: env.WS_MAX_BUFFERED_BYTES,
+      maxCallsRunningPerCaller: env.API_MAX_CALLS_RUNNING_PER_CALLER,
     },
     database: { connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS, statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS },
   };

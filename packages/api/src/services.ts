@@ -3,6 +3,7 @@ import type { Database } from "@parley/db/client";
 
 import type { AttemptLocks } from "./attempt-locks";
 import type { MessageWriter } from "./domain/message-writer";
+import type { FairShare } from "./fair-share";
 import type { Logger } from "./logger";
 import type { ParleyMetrics } from "./metrics";
 import type { RateLimiter, RateLimitOptions } from "./rate-limit";
@@ -45,6 +46,8 @@ export interface ParleyServices {
   sendLimiter: RateLimiter;
   /** Per client address; null when the config sets no sign-up limit. */
   signUpLimiter: RateLimiter | null;
+  /** A few running calls per caller at a time, so that one client's flood waits behind itself. */
+  fairShare: FairShare;
   /** One password check at a time per account and address. */
   loginAttempts: AttemptLocks;
   clock: Clock;

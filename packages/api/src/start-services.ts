@@ -8,6 +8,8 @@ import { createMessageWriter } from "./domain/message-writer";
 import { silentLogger, type Logger } from "./logger";
 import { startExpirySweeper } from "./expiry-sweeper";
 import { startMaintenance } from "./maintenance";
+import { FairShare } from "./fair-share";
+import { defaultTransportLimits } from "./transport/limits";
 import { createMetrics } from "./metrics";
 import { createRateLimiter, createRedisRateLimiter, type RateLimiter, type RateLimitOptions } from "./rate-limit";
 import { createMemoryBus, type EventBus } from "./realtime/bus";
@@ -82,6 +84,9 @@ export async function startServices(
     typing: createTypingService({ feed, clock, limiter: limiter("typing", typingRate) }),
     sendLimiter: limiter("send", options.config.sendRate),
     signUpLimiter,
+    fairShare: new FairShare({
+      runningPerCaller: options.config.transportLimits?.maxCallsRunningPerCaller ?? defaultTransportLimits.maxCallsRunningPerCaller,
+    }),
     loginAttempts:
       limitsRedis && redis
         ? createRedisAttemptLocks({ redis: limitsRedis, prefix: `parley:${redis.namespace}:login-attempt`, logger })

@@ -123,7 +123,17 @@ const mapErrors = t.middleware(async ({ ctx, path, next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapErrors);
+/**
+ * Queries and mutations take turns per caller (fair-share.ts). A subscription is only set up
+ * here (its generator runs later, outside), so it takes no turn.
+ */
+const takeTurns = t.middleware(({ ctx, type, next }) => {
+  if (type === "subscription") return next();
+  const caller = ctx.user ? `user:${ctx.user.id}` : `address:${ctx.ipAddress}`;
+  return ctx.services.fairShare.run(caller, () => next());
+});
+
+export const publicProcedure = t.procedure.use(mapErrors).use(takeTurns);
 
 /** Signed in; the context's `user` and `session` are non-null from here on. */
 export const protectedProcedure = publicProcedure.use(async ({ ctx, type, next }) => {

@@ -4,7 +4,7 @@ import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { TRPCClientError } from "../src/index";
-import { startTestServer, type TestServer } from "./harness";
+import { createGroup, startTestServer, type TestServer } from "./harness";
 
 /*
  * What a hostile or broken client cannot do to a server: methods the API does not serve, batches
@@ -179,4 +179,42 @@ describe("sign-ups", () => {
     const { retryAfterSeconds } = (refused as TRPCClientError<never>).data as unknown as { retryAfterSeconds: number };
     expect(retryAfterSeconds).toBeGreaterThan(1_000);
   });
+});
+
+describe("a caller who floods the server", () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ sendRate: { burst: 1_000, perSecond: 1_000 } });
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it("waits behind their own calls: another user's call is answered before most of a 400-call flood", async () => {
+    const flooder = await server.signUp("flooder");
+    const other = await server.signUp("other");
+    const floodGroup = await createGroup(flooder, []);
+    const otherGroup = await createGroup(other, []);
+    for (let index = 0; index < 100; index += 1) {
+      await flooder.client.api.messages.send.mutate({ conversationId: floodGroup.id, clientId: randomUUID(), body: `message ${index}` });
+    }
+    await other.client.api.messages.send.mutate({ conversationId: otherGroup.id, clientId: randomUUID(), body: "hello" });
+
+    const flooderDone: number[] = [];
+    // 400 history pages at once: the SDK batches them into 8 requests of 50 calls.
+    const flood = Array.from({ length: 400 }, () =>
+      flooder.client.api.messages.history.query({ conversationId: floodGroup.id, limit: 100 }).then(() => flooderDone.push(performance.now())),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const page = await other.client.api.messages.history.query({ conversationId: otherGroup.id, limit: 100 });
+    const otherAnsweredAt = performance.now();
+    await Promise.all(flood);
+
+    expect(page.messages.map((message) => message.body)).toEqual(["hello"]);
+    const answeredBefore = flooderDone.filter((doneAt) => doneAt < otherAnsweredAt).length;
+    // In line with the flood, the call would wait for nearly all of it; taking turns, it waits for a few calls.
+    expect(answeredBefore).toBeLessThan(200);
+  }, 120_000);
 });

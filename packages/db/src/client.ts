@@ -118,6 +118,7 @@ export function createDb(options: CreateDbOptions): DatabaseHandle {
     mkdirSync(location, { recursive: true });
     pglite = new PGlite(location, { extensions });
   }
+  takeTurnsWithTheEventLoop(pglite);
   const statementCount = options.countStatements ? countStatementsSentTo(pglite) : () => null;
   const db = drizzlePglite(pglite, { schema }) as unknown as Database;
   return {
@@ -134,6 +135,30 @@ export function createDb(options: CreateDbOptions): DatabaseHandle {
       if (!pglite.closed) await pglite.close();
     },
   };
+}
+
+/**
+ * PGlite runs each statement on this thread, and hands its lock to the next waiting statement
+ * within the event loop's current turn: a queue of a hundred statements would hold every socket
+ * and timer until it drained. So calls line up here instead, and each starts on a turn of its own
+ * once the one before it ended; the sockets are read in between. (Statements inside a
+ * transaction run straight through, as they must.)
+ */
+function takeTurnsWithTheEventLoop(pglite: PGlite): void {
+  let previous: Promise<unknown> = Promise.resolve();
+  const inTurn = <TResult>(work: () => Promise<TResult>): Promise<TResult> => {
+    // While PGlite starts it runs statements of its own through these same methods.
+    if (!pglite.ready) return work();
+    const turn = previous.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(work);
+    previous = turn.catch(() => undefined);
+    return turn;
+  };
+  const query = pglite.query.bind(pglite);
+  const exec = pglite.exec.bind(pglite);
+  const transaction = pglite.transaction.bind(pglite);
+  pglite.query = ((...args: Parameters<typeof query>) => inTurn(() => query(...args))) as typeof pglite.query;
+  pglite.exec = (...args) => inTurn(() => exec(...args));
+  pglite.transaction = ((...args: Parameters<typeof transaction>) => inTurn(() => transaction(...args))) as typeof pglite.transaction;
 }
 
 /**

@@ -8,6 +8,11 @@ export interface TransportLimits {
   maxCallsInFlightPerSocket: number;
   /** Bytes waiting to be sent to one WebSocket, past which it is closed (it stopped reading). */
   maxSocketBufferedBytes: number;
+  /**
+   * Calls one caller (user, or address when signed out) may have running at once in this
+   * process, over every connection; further calls wait their turn (fair-share.ts).
+   */
+  maxCallsRunningPerCaller: number;
 }
 
 export const defaultTransportLimits: TransportLimits = {
@@ -15,4 +20,5 @@ export const defaultTransportLimits: TransportLimits = {
   maxSubscriptionsPerSocket: 10,
   maxCallsInFlightPerSocket: 32,
   maxSocketBufferedBytes: 1024 * 1024,
+  maxCallsRunningPerCaller: 4,
 };
