@@ -41,7 +41,7 @@ describe("the shared server environment", () => {
     });
     expect(limitsFromEnv(env)).toEqual({
       signUpRate: { burst: 3, perSecond: 0.01 },
-      transportLimits: { maxBatchCalls: 20, maxSubscriptionsPerSocket: 4, maxCallsInFlightPerSocket: 8, maxSocketBufferedBytes: 65_536 },
+      transportLimits: { maxBatchCalls: 20, maxSubscriptionsPerSocket: 4, maxCallsInFlightPerSocket: 8, maxSocketBufferedBytes: 65_536, maxCallsRunningPerCaller: 4 },
       database: { connectTimeoutMs: 1_500, statementTimeoutMs: 8_000 },
     });
     expect(() => readEnv(serverEnvSchema, { WS_MAX_BUFFERED_BYTES: "0" })).toThrow(/WS_MAX_BUFFERED_BYTES: must be at least 1/);
