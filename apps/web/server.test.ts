@@ -251,4 +251,43 @@ describe("server.ts shutdown", () => {
       await server.stop();
     }
   });
+
+  it("exits within seconds while 8 clients keep it busy, answering or refusing every call it took", async () => {
+    const server = await startParleyProcess();
+    try {
+      const users = await Promise.all(Array.from({ length: 8 }, (_, index) => signUp(server, `busy${index}`)));
+      const [owner] = users;
+      if (!owner) throw new Error("no users");
+      const group = await owner.client.api.conversations.createGroup.mutate({ title: "Busy", memberIds: [] });
+      let stopping = false;
+      let answered = 0;
+      let refused = 0;
+      const loops = users.map(async ({ client }, index) => {
+        while (!stopping) {
+          try {
+            if (index === 0) await client.api.messages.send.mutate({ conversationId: group.id, clientId: randomUUID(), body: "busy" });
+            else await client.api.users.search.query({ query: "busy", limit: 20 });
+            answered += 1;
+          } catch {
+            // Refused once the server stops listening: the caller sees an error, never a hang.
+            refused += 1;
+            return;
+          }
+        }
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const answeredBeforeStop = answered;
+      const startedAt = Date.now();
+      server.child.kill("SIGTERM");
+      expect(await server.exited).toBe(0);
+      const shutdownMs = Date.now() - startedAt;
+      stopping = true;
+      await Promise.all(loops);
+      console.info(`shutdown under load: ${shutdownMs} ms (${answeredBeforeStop} calls answered in the 1.5 s before; ${refused} refused after)`);
+      expect(answeredBeforeStop).toBeGreaterThan(8);
+      expect(shutdownMs).toBeLessThan(5_000);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 });

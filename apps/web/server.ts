@@ -132,6 +132,9 @@ const securityHeaders = pageSecurityHeaders({ production: env.nodeEnv === "produ
 let shuttingDown = false;
 
 async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  // While draining, each answer ends its keep-alive connection: a busy client would otherwise keep
+  // it open with request after request, and the drain would wait for its timeout.
+  if (shuttingDown) response.setHeader("connection", "close");
   // Login throttling keys on this header: the socket's peer, or the client a trusted proxy names.
   request.headers[clientAddressHeader] = clientAddress(request);
   const pathname = pathnameOf(request);
@@ -190,8 +193,11 @@ async function shutdown(signal: string, exitCode: number): Promise<void> {
   await webSocket.close();
   // In development a restart should be instant (tsx watch kills after 5 s), not wait for a compile.
   const drainTimer = setTimeout(() => server.closeAllConnections(), dev ? 0 : productionDrainTimeoutMs);
+  // A connection between two requests is idle: closed at once rather than left to the timer.
+  const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
   await drained;
   clearTimeout(drainTimer);
+  clearInterval(idleSweep);
 
   await app.close();
   await metricsServer?.close();

@@ -109,7 +109,10 @@ async function main(): Promise<void> {
     env.METRICS_PORT === undefined ? null : await serveMetrics({ metrics: services.metrics, port: env.METRICS_PORT, host: env.HOST, logger });
   const listener = createNodeRequestListener(services);
   const webSocket = createWebSocketTransport(services);
+  let stopping = false;
   const server = createServer((request, response) => {
+    // While draining, each answer ends its keep-alive connection, so a busy client cannot hold it open.
+    if (stopping) response.setHeader("connection", "close");
     if (request.url === "/healthz") {
       response.end("ok");
       return;
@@ -155,7 +158,6 @@ async function main(): Promise<void> {
     process.send?.(stats);
   });
 
-  let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
