@@ -46,6 +46,14 @@ function pendingAsMessage(entry: OutboxEntry): MessageView {
   };
 }
 
+/** Whose names a message needs: its sender, and anyone its system notice is about. */
+function peopleNamedBy(message: MessageView): string[] {
+  const notice = systemNoticeOf(message);
+  if (notice?.type === "members_added") return [message.senderId, ...notice.userIds];
+  if (notice?.type === "member_removed" || notice?.type === "role_changed") return [message.senderId, notice.userId];
+  return [message.senderId];
+}
+
 function isOnBottom(element: HTMLElement): boolean {
   return element.scrollHeight - element.scrollTop - element.clientHeight < bottomThresholdPx;
 }
@@ -121,7 +129,9 @@ export function MessageList({
       const notice = systemNoticeOf(message);
       if (message.kind === "system") {
         const actor = message.senderId === me.id ? "You" : sender ? nameOf(sender) : "Someone";
-        if (notice) result.push({ kind: "notice", key: message.id, text: describeSystemNotice(notice, { actor }) });
+        const nameOfUser = (userId: string) =>
+          userId === me.id ? "you" : nameOf(conversation.members.find((member) => member.userId === userId) ?? people[userId]);
+        if (notice) result.push({ kind: "notice", key: message.id, text: describeSystemNotice(notice, { actor, nameOf: nameOfUser }) });
         return;
       }
       const replyTarget = message.replyToId ? byId.get(message.replyToId) : undefined;
@@ -156,11 +166,11 @@ export function MessageList({
     return result;
   }, [messages, outbox, conversation, people, me.id]);
 
-  // Senders who have since left the group: their names are looked up once.
+  // Senders and people named in notices who have since left the group: their names are looked up once.
   useEffect(() => {
     const known = new Set(conversation.members.map((member) => member.userId));
-    for (const senderId of new Set((messages ?? []).map((message) => message.senderId))) {
-      if (!known.has(senderId) && !people[senderId]) void store.lookUpPerson(senderId);
+    for (const userId of new Set((messages ?? []).flatMap(peopleNamedBy))) {
+      if (!known.has(userId) && !people[userId]) void store.lookUpPerson(userId);
     }
   }, [store, messages, conversation.members, people]);
 

@@ -1,9 +1,10 @@
 "use client";
 
 import Link from "next/link";
+import { useEffect } from "react";
 
 import type { ConversationSummary } from "../../lib/api-types";
-import { useChatState, useMe } from "../../lib/chat-context";
+import { useChatState, useChatStore, useMe } from "../../lib/chat-context";
 import { deliveryStateOf, type DeliveryState } from "../../lib/chat-state";
 import { previewSystemNotice, systemNoticeOf } from "../../lib/system-notices";
 import { conversationTitle, directPeerOf, nameOf } from "../../lib/people";
@@ -20,10 +21,18 @@ export function ConversationListItem({ conversation, active }: { conversation: C
   const online = useChatState((state) => (peer ? (state.presence[peer.userId] ?? false) : undefined));
   const typers = useChatState((state) => state.typing[conversation.id]);
   const outbox = useChatState((state) => state.outbox);
+  const people = useChatState((state) => state.people);
   const pending = outbox.findLast((entry) => entry.conversationId === conversation.id);
   const title = conversationTitle(conversation, me.id);
   const last = conversation.lastMessage;
   const typing = typingText(conversation, typers, me.id);
+  const store = useChatStore();
+  const formerSenderId =
+    last && conversation.kind === "group" && !conversation.members.some((member) => member.userId === last.senderId) ? last.senderId : null;
+  // The last message may be from someone who has since left: their name is looked up once.
+  useEffect(() => {
+    if (formerSenderId && !people[formerSenderId]) void store.lookUpPerson(formerSenderId);
+  }, [store, formerSenderId, people]);
 
   let preview: string;
   let previewStyle = "";
@@ -46,7 +55,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
       last.senderId === me.id
         ? "You: "
         : conversation.kind === "group"
-          ? `${nameOf(conversation.members.find((member) => member.userId === last.senderId))}: `
+          ? `${nameOf(conversation.members.find((member) => member.userId === last.senderId) ?? people[last.senderId])}: `
           : "";
     preview = `${sender}${last.body ?? ""}`;
   }
