@@ -192,8 +192,11 @@ export class ChatStore {
           void this.refreshConversation(event.conversationId);
         }
         break;
-      case "conversation.left":
-        if (event.removedBy && event.removedBy !== this.meId) this.notify("You were removed from a group", "info");
+      case "conversation.updated":
+        // The removed member hears this update, with the group's title, just before they leave it.
+        if (event.change === "member_removed" && event.userIds.includes(this.meId) && event.actorId !== this.meId) {
+          this.notify(`You were removed from “${event.conversation.title ?? "a group"}”`, "info");
+        }
         break;
       case "friend.accepted":
       case "block.added":

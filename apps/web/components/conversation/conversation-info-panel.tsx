@@ -66,6 +66,7 @@ function GroupDetails({ conversation }: { conversation: ConversationSummary }) {
   const [adding, setAdding] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirmLeave, setConfirmLeave] = useState(false);
+  const [removing, setRemoving] = useState<ConversationMemberView | null>(null);
 
   const addable = useMemo(
     () => friends.filter((friend) => !conversation.members.some((member) => member.userId === friend.user.id)),
@@ -191,7 +192,7 @@ function GroupDetails({ conversation }: { conversation: ConversationSummary }) {
                         size="sm"
                         variant="dangerGhost"
                         aria-label={`Remove ${nameOf(member)} from the group`}
-                        onClick={() => void store.removeMember(conversation.id, member.userId)}
+                        onClick={() => setRemoving(member)}
                       >
                         Remove
                       </Button>
@@ -232,6 +233,32 @@ function GroupDetails({ conversation }: { conversation: ConversationSummary }) {
         }
       >
         <FriendPicker friends={addable} selected={selected} onChange={setSelected} legend="Friends not in this group" />
+      </Dialog>
+
+      <Dialog
+        open={removing !== null}
+        title="Remove member?"
+        onClose={() => setRemoving(null)}
+        footer={
+          <>
+            <Button variant="ghost" onClick={() => setRemoving(null)}>
+              Cancel
+            </Button>
+            <Button
+              variant="danger"
+              onClick={() => {
+                if (removing) void store.removeMember(conversation.id, removing.userId);
+                setRemoving(null);
+              }}
+            >
+              Remove
+            </Button>
+          </>
+        }
+      >
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">
+          {removing ? nameOf(removing) : ""} will be removed from “{conversation.title}” and will stop receiving its messages.
+        </p>
       </Dialog>
 
       <Dialog

@@ -169,10 +169,12 @@ export function MessageList({
   // Senders and people named in notices who have since left the group: their names are looked up once.
   useEffect(() => {
     const known = new Set(conversation.members.map((member) => member.userId));
-    for (const userId of new Set((messages ?? []).flatMap(peopleNamedBy))) {
+    const named = (messages ?? []).flatMap(peopleNamedBy);
+    if (conversation.kind === "group" && conversation.creatorId) named.push(conversation.creatorId);
+    for (const userId of new Set(named)) {
       if (!known.has(userId) && !people[userId]) void store.lookUpPerson(userId);
     }
-  }, [store, messages, conversation.members, people]);
+  }, [store, messages, conversation.kind, conversation.creatorId, conversation.members, people]);
 
   const lastKey = rows.at(-1)?.key;
   const firstKey = rows.find((row) => row.kind === "message")?.key;
@@ -284,7 +286,11 @@ export function MessageList({
                 </div>
               ) : (
                 <p className="mx-auto mb-4 rounded-full bg-white/70 px-3 py-1 text-xs text-zinc-500 dark:bg-zinc-800/70">
-                  {rows.length === 0 ? "No messages yet. Say hello!" : "This is the beginning of the conversation."}
+                  {conversation.kind === "group"
+                    ? `${conversation.creatorId === me.id ? "You" : nameOf(conversation.members.find((member) => member.userId === conversation.creatorId) ?? (conversation.creatorId ? people[conversation.creatorId] : undefined))} created the group`
+                    : rows.length === 0
+                      ? "No messages yet. Say hello!"
+                      : "This is the beginning of the conversation."}
                 </p>
               )}
               <ol aria-label="Messages" className="flex flex-col">
