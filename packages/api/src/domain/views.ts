@@ -112,6 +112,8 @@ export interface SessionView {
   id: string;
   createdAt: string;
   lastVerifiedAt: string;
+  /** When the device was last seen: its live stream opening or closing, or its last hourly check. */
+  lastActiveAt: string;
   expiresAt: string;
   userAgent: string | null;
   ipAddress: string | null;

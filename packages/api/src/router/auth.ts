@@ -15,6 +15,7 @@ import {
   logIn,
   logOut,
   registerAccount,
+  revokeOtherSessions,
   revokeSession,
   type Device,
   type SignedIn,
@@ -118,6 +119,11 @@ export const authRouter = {
       await revokeSession(ctx.services, { userId: ctx.user.id, sessionId: input.sessionId });
       if (input.sessionId === ctx.session.id) clearSessionCookie(ctx);
     }),
+
+  /** Signs out every other device; answers how many were signed out. */
+  revokeOtherSessions: protectedProcedure.mutation(({ ctx }) =>
+    revokeOtherSessions(ctx.services, { userId: ctx.user.id, sessionId: ctx.session.id }),
+  ),
 
   /** Keeps this session and ends every other one. */
   changePassword: protectedProcedure
