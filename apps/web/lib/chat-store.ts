@@ -57,10 +57,14 @@ export class ChatStore {
   private readonly refreshing = new Set<string>();
   private nextNoticeId = 1;
   private stopped = false;
+  /** Set by signOut(): the session's end that follows is this device's own doing. */
+  private signingOut = false;
 
   constructor(options: ChatStoreOptions) {
     this.client = options.client;
-    this.onSignedOut = options.onSignedOut;
+    this.onSignedOut = () => {
+      if (!this.signingOut) options.onSignedOut();
+    };
     const state: ChatStateHandle = { get: () => this.state, update: (change) => this.update(change) };
     this.stream = new StreamSync({
       client: this.client,
@@ -500,9 +504,15 @@ export class ChatStore {
     });
   }
 
+  /** Signs out every other device of this user; how many, or null when it failed. */
+  async signOutOtherDevices(): Promise<number | null> {
+    return this.runForValue(async () => this.client.api.auth.revokeOtherSessions.mutate());
+  }
+
   /** Ends this session and forgets this device's unsent messages. */
   async signOut(): Promise<void> {
     const meId = this.state.me?.id;
+    this.signingOut = true;
     try {
       await this.client.api.auth.logout.mutate();
     } catch {

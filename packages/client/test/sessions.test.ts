@@ -76,3 +76,13 @@ describe("a session's last activity", () => {
     expect(closed.lastVerifiedAt).toBe(before.lastVerifiedAt);
   });
 });
+
+describe("auth.currentUser", () => {
+  it("answers the signed-in user, and null (not an error) to a visitor or a signed-out token", async () => {
+    const eve = await server.signUp("eve");
+    expect(await eve.client.api.auth.currentUser.query()).toEqual(eve.user);
+    expect(await server.anonymous().api.auth.currentUser.query()).toBeNull();
+    await eve.client.api.auth.logout.mutate();
+    expect(await eve.client.api.auth.currentUser.query()).toBeNull();
+  });
+});

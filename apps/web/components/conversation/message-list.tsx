@@ -12,6 +12,7 @@ import { Dialog } from "../ui/dialog";
 import { ArrowDownIcon } from "../ui/icons";
 import { describeSystemNotice, systemNoticeOf } from "../../lib/system-notices";
 import { ForwardDialog } from "./forward-dialog";
+import { useMessageListKeyboard } from "./message-actions";
 import { MessageBubble, type DisplayedMessage } from "./message-bubble";
 
 /** Within this distance of the bottom the list counts as "at the latest message". */
@@ -89,6 +90,7 @@ export function MessageList({
   const [atBottom, setAtBottom] = useState(true);
 
   const scrollRef = useRef<HTMLDivElement>(null);
+  const listRef = useRef<HTMLOListElement>(null);
   const atBottomRef = useRef(true);
   const positioned = useRef(false);
   const previous = useRef<{ firstKey?: string; lastKey?: string; scrollHeight: number }>({ scrollHeight: 0 });
@@ -175,6 +177,18 @@ export function MessageList({
       if (!known.has(userId) && !people[userId]) void store.lookUpPerson(userId);
     }
   }, [store, messages, conversation.kind, conversation.creatorId, conversation.members, people]);
+
+  const keyboard = useMessageListKeyboard(listRef, {
+    messageOf: (messageId) => {
+      const message = messages?.find((candidate) => candidate.id === messageId);
+      return message ? { message, own: message.senderId === me.id } : null;
+    },
+    onReply,
+    onEdit,
+    onDelete: setDeleting,
+    onForward: setForwarding,
+    onReact: (message, emoji) => void store.toggleReaction(message, emoji),
+  });
 
   const lastKey = rows.at(-1)?.key;
   const firstKey = rows.find((row) => row.kind === "message")?.key;
@@ -285,7 +299,7 @@ export function MessageList({
                   )}
                 </div>
               ) : (
-                <p className="mx-auto mb-4 rounded-full bg-white/70 px-3 py-1 text-xs text-zinc-500 dark:bg-zinc-800/70">
+                <p className="mx-auto mb-4 rounded-full bg-white/70 px-3 py-1 text-xs text-zinc-500 dark:text-zinc-400 dark:bg-zinc-800/70">
                   {conversation.kind === "group"
                     ? `${conversation.creatorId === me.id ? "You" : nameOf(conversation.members.find((member) => member.userId === conversation.creatorId) ?? (conversation.creatorId ? people[conversation.creatorId] : undefined))} created the group`
                     : rows.length === 0
@@ -293,7 +307,7 @@ export function MessageList({
                       : "This is the beginning of the conversation."}
                 </p>
               )}
-              <ol aria-label="Messages" className="flex flex-col">
+              <ol ref={listRef} aria-label="Messages" className="flex flex-col" {...keyboard.listProps}>
                 {rows.map((row) =>
                   row.kind === "notice" ? (
                     <li key={row.key} data-testid="system-notice" className="my-2 flex justify-center">
@@ -302,7 +316,7 @@ export function MessageList({
                       </span>
                     </li>
                   ) : row.kind === "day" ? (
-                    <li key={row.key} className="sticky top-2 z-10 my-3 flex justify-center" aria-label={row.label}>
+                    <li key={row.key} className="z-10 my-3 flex justify-center md:sticky md:top-2" aria-label={row.label}>
                       <span className="rounded-full bg-white/90 px-3 py-1 text-xs font-medium text-zinc-600 shadow-sm backdrop-blur dark:bg-zinc-800/90 dark:text-zinc-300">
                         {row.label}
                       </span>
@@ -335,13 +349,14 @@ export function MessageList({
         >
           <ArrowDownIcon />
           {unread > 0 && (
-            <span className="absolute -top-1.5 -right-1 flex h-5 min-w-5 items-center justify-center rounded-full bg-sky-600 px-1 text-xs font-semibold text-white">
+            <span className="absolute -top-1.5 -right-1 flex h-5 min-w-5 items-center justify-center rounded-full bg-sky-700 px-1 text-xs font-semibold text-white">
               {unread}
             </span>
           )}
         </button>
       )}
 
+      {keyboard.menu}
       <ForwardDialog message={forwarding} onClose={() => setForwarding(null)} />
 
       <Dialog

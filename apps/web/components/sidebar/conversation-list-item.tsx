@@ -38,7 +38,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
   let previewStyle = "";
   if (typing) {
     preview = typing;
-    previewStyle = "text-sky-600 dark:text-sky-400";
+    previewStyle = active ? "font-medium" : "text-sky-700 dark:text-sky-400";
   } else if (pending) {
     preview = `You: ${pending.body}`;
   } else if (!last) {
@@ -75,7 +75,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
       data-testid="conversation-item"
       data-unread={unread}
       className={`flex items-center gap-3 rounded-xl p-2 transition-colors ${
-        active ? "bg-sky-600 text-white" : "hover:bg-zinc-100 dark:hover:bg-zinc-900"
+        active ? "bg-sky-700 text-white" : "hover:bg-zinc-100 dark:hover:bg-zinc-900"
       }`}
     >
       <Avatar id={peer?.userId ?? conversation.id} name={title} size="lg" online={online} />
@@ -98,7 +98,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
           )}
           <time
             dateTime={last?.createdAt ?? conversation.lastActivityAt}
-            className={`shrink-0 text-xs ${active ? "text-sky-100" : "text-zinc-500"}`}
+            className={`shrink-0 text-xs ${active ? "text-sky-100" : "text-zinc-500 dark:text-zinc-400"}`}
           >
             {formatListTime(pending?.createdAt ?? last?.createdAt ?? conversation.lastActivityAt)}
           </time>
@@ -114,7 +114,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
               data-testid="unread-badge"
               aria-label={`${unread} unread`}
               className={`flex h-5 min-w-5 shrink-0 items-center justify-center rounded-full px-1.5 text-xs font-semibold ${
-                active ? "bg-white text-sky-700" : "bg-sky-600 text-white"
+                active ? "bg-white text-sky-700" : "bg-sky-700 text-white"
               }`}
             >
               {unread > 99 ? "99+" : unread}

@@ -109,6 +109,9 @@ export const authRouter = {
 
   me: protectedProcedure.query(({ ctx }) => toPublicUser(ctx.user)),
 
+  /** Who is signed in, or null: for pages open to visitors, where "nobody" is not an error. */
+  currentUser: publicProcedure.query(({ ctx }): PublicUser | null => (ctx.user ? toPublicUser(ctx.user) : null)),
+
   sessions: protectedProcedure.query(({ ctx }) =>
     listSessions(ctx.services, { userId: ctx.user.id, currentSessionId: ctx.session.id }),
   ),
