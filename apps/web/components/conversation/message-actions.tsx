@@ -1,6 +1,18 @@
 "use client";
 
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type PointerEvent, type ReactNode, type RefObject } from "react";
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type FocusEvent,
+  type KeyboardEvent,
+  type MouseEvent,
+  type PointerEvent,
+  type ReactNode,
+  type RefObject,
+} from "react";
 
 import type { MessageView } from "../../lib/api-types";
 import { CopyIcon, EditIcon, ForwardIcon, ReplyIcon, TrashIcon } from "../ui/icons";
@@ -58,8 +70,8 @@ export function useMessageListKeyboard(listRef: RefObject<HTMLOListElement | nul
     handlersRef.current = handlers;
   });
 
-  // One message holds tabindex 0 (the last one focused, else the newest); every control in a message is -1.
-  // A message still sending has no id and is never the remembered one.
+  // One message holds tabindex 0 (the last one focused, else the newest); the controls in sent
+  // messages are -1. A message still sending has no id and is never the remembered one.
   const applyTabStops = useCallback(() => {
     const list = listRef.current;
     if (!list) return;
@@ -67,6 +79,8 @@ export function useMessageListKeyboard(listRef: RefObject<HTMLOListElement | nul
     const active = items.find((item) => item.dataset.messageId === activeId.current) ?? items.at(-1);
     for (const item of items) {
       item.tabIndex = item === active ? 0 : -1;
+      // A message that failed to send keeps its Retry and Discard in the Tab order: it has no menu.
+      if (!item.dataset.messageId) continue;
       for (const control of item.querySelectorAll<HTMLElement>(controlSelector)) control.tabIndex = -1;
     }
   }, [listRef]);
@@ -103,7 +117,7 @@ export function useMessageListKeyboard(listRef: RefObject<HTMLOListElement | nul
   };
 
   const listProps = {
-    onFocus: (event: React.FocusEvent<HTMLOListElement>) => {
+    onFocus: (event: FocusEvent<HTMLOListElement>) => {
       const list = listRef.current;
       const item = list ? itemAround(list, event.target) : null;
       if (item && item === event.target && activeId.current !== item.dataset.messageId) {
@@ -135,7 +149,7 @@ export function useMessageListKeyboard(listRef: RefObject<HTMLOListElement | nul
         open(item, null);
       }
     },
-    onContextMenu: (event: React.MouseEvent<HTMLOListElement>) => {
+    onContextMenu: (event: MouseEvent<HTMLOListElement>) => {
       const list = listRef.current;
       const item = list ? itemAround(list, event.target) : null;
       // Links and selected text keep the browser's own menu.
