@@ -1,4 +1,4 @@
-import { and, eq, ne, sql } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 
 import {
   checkLoginAllowed,
@@ -192,8 +192,8 @@ export async function listSessions(
  * Records that a device is active now: its live stream opened or closed. Two writes per
  * connection, not one per request; a session revoked meanwhile has no row to update.
  */
-export async function markSessionActive(services: Pick<ParleyServices, "db">, sessionId: string): Promise<void> {
-  await services.db.update(sessions).set({ lastActiveAt: sql`now()` }).where(eq(sessions.id, sessionId));
+export async function markSessionActive(services: Pick<ParleyServices, "db" | "clock">, sessionId: string): Promise<void> {
+  await services.db.update(sessions).set({ lastActiveAt: services.clock.now() }).where(eq(sessions.id, sessionId));
 }
 
 /** Signs out every device of the user but this one; returns how many were signed out. */
