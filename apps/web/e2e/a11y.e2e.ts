@@ -18,10 +18,10 @@ async function setTheme(page: Page, theme: (typeof themes)[number]): Promise<voi
   await page.evaluate((value) => window.localStorage.setItem("parley-theme", value), theme);
 }
 
-test("the sign-in, chat list, conversation and settings screens pass axe at both sizes in both themes", async ({ browser }) => {
+test("the sign-in, chat list, conversation, friends and settings screens pass axe at both sizes in both themes", async ({ browser }) => {
   test.setTimeout(240_000);
   const ada = await newPerson(browser, { name: "Ada Lovelace" });
-  const bo = await newPerson(browser, { name: "Bo" });
+  const bo = await newPerson(browser, { name: "Bartholomew Oyelaran-Whitfield" });
   await befriend(ada, bo);
   await openChatWith(ada, bo);
   await send(ada.page, "Hello Bo, are you free on Saturday?");
@@ -43,6 +43,12 @@ test("the sign-in, chat list, conversation and settings screens pass axe at both
       page: ada.page,
       url: new URL(conversationUrl).pathname,
       ready: (page) => expect(page.getByTestId("message")).toHaveCount(2),
+    },
+    {
+      name: "friends",
+      page: ada.page,
+      url: "/friends",
+      ready: (page) => expect(page.getByRole("list", { name: "Friends" }).getByTestId("person")).toHaveCount(1),
     },
     {
       name: "settings",
