@@ -1,7 +1,8 @@
 import type { Metadata, Viewport } from "next";
-import { connection } from "next/server";
+import { headers } from "next/headers";
 import type { ReactNode } from "react";
 
+import { themeBootScript } from "../lib/theme";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -14,10 +15,15 @@ export const viewport: Viewport = {
 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  // Rendered per request, so that Next.js can put this response's CSP nonce (proxy.ts) on its scripts.
-  await connection();
+  // Reading the request renders the page per request, so that Next.js can put this response's
+  // CSP nonce (proxy.ts) on its scripts; the theme script carries the same nonce.
+  const nonce = (await headers()).get("x-nonce") ?? undefined;
   return (
-    <html lang="en">
+    // The theme script sets data-theme and color-scheme on <html> before React hydrates.
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        <script nonce={nonce} dangerouslySetInnerHTML={{ __html: themeBootScript }} />
+      </head>
       <body className="min-h-dvh bg-white font-sans text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
         {children}
       </body>

@@ -4,7 +4,7 @@ import Link from "next/link";
 export default function HomePage() {
   return (
     <main className="flex min-h-dvh flex-col items-center justify-center gap-8 bg-gradient-to-br from-sky-50 via-white to-indigo-50 px-6 text-center dark:from-zinc-950 dark:via-zinc-950 dark:to-zinc-900">
-      <span className="flex size-16 items-center justify-center rounded-2xl bg-sky-600 text-3xl font-bold text-white shadow-lg shadow-sky-600/30">
+      <span className="flex size-16 items-center justify-center rounded-2xl bg-sky-700 text-3xl font-bold text-white shadow-lg shadow-sky-600/30">
         P
       </span>
       <div className="flex max-w-xl flex-col gap-4">
@@ -15,7 +15,7 @@ export default function HomePage() {
         </p>
       </div>
       <div className="flex gap-3">
-        <Link href="/register" className="rounded-lg bg-sky-600 px-5 py-2.5 font-medium text-white hover:bg-sky-700">
+        <Link href="/register" className="rounded-lg bg-sky-700 px-5 py-2.5 font-medium text-white hover:bg-sky-800">
           Create an account
         </Link>
         <Link

@@ -45,6 +45,8 @@ test("sign-in errors are shown inline, and a signed-out visitor returns to where
   await page.setViewportSize(desktop);
 
   await page.getByRole("link", { name: "Sign in" }).click();
+  // Wait for the sign-in form itself: the sign-up form's fields have the same labels.
+  await expect(page.getByRole("heading", { level: 1, name: "Sign in to Parley" })).toBeVisible();
   await page.getByLabel("Username").fill(ada.username);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();

@@ -98,7 +98,7 @@ export async function newPerson(
     await page.goto("/chats");
   }
   const me = await queryApi<{ id: string }>(context, "auth.me");
-  await expect(page.getByRole("link", { name: `Settings for ${displayName}` })).toBeVisible();
+  await expect(page.getByRole("link", { name: new RegExp(`^${displayName}\\s*@${username}\\s*, settings$`) })).toBeVisible();
   return { id: me.id, username, displayName, password, context, page };
 }
 

@@ -57,10 +57,14 @@ export class ChatStore {
   private readonly refreshing = new Set<string>();
   private nextNoticeId = 1;
   private stopped = false;
+  /** Set by signOut(): the session's end that follows is this device's own doing. */
+  private signingOut = false;
 
   constructor(options: ChatStoreOptions) {
     this.client = options.client;
-    this.onSignedOut = options.onSignedOut;
+    this.onSignedOut = () => {
+      if (!this.signingOut) options.onSignedOut();
+    };
     const state: ChatStateHandle = { get: () => this.state, update: (change) => this.update(change) };
     this.stream = new StreamSync({
       client: this.client,
@@ -192,8 +196,11 @@ export class ChatStore {
           void this.refreshConversation(event.conversationId);
         }
         break;
-      case "conversation.left":
-        if (event.removedBy && event.removedBy !== this.meId) this.notify("You were removed from a group", "info");
+      case "conversation.updated":
+        // The removed member hears this update, with the group's title, just before they leave it.
+        if (event.change === "member_removed" && event.userIds.includes(this.meId) && event.actorId !== this.meId) {
+          this.notify(`You were removed from “${event.conversation.title ?? "a group"}”`, "info");
+        }
         break;
       case "friend.accepted":
       case "block.added":
@@ -497,9 +504,15 @@ export class ChatStore {
     });
   }
 
+  /** Signs out every other device of this user; how many, or null when it failed. */
+  async signOutOtherDevices(): Promise<number | null> {
+    return this.runForValue(async () => this.client.api.auth.revokeOtherSessions.mutate());
+  }
+
   /** Ends this session and forgets this device's unsent messages. */
   async signOut(): Promise<void> {
     const meId = this.state.me?.id;
+    this.signingOut = true;
     try {
       await this.client.api.auth.logout.mutate();
     } catch {

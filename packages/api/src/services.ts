@@ -30,6 +30,8 @@ export interface ParleyConfig {
   trustedProxies?: readonly string[];
   /** Per-connection limits; each one left out takes its default (transport/limits.ts). */
   transportLimits?: Partial<TransportLimits>;
+  /** How often silent WebSockets are pinged and how long an answer may take (defaults in transport/websocket.ts). */
+  webSocketKeepAlive?: { sweepMs: number; pongWaitMs: number };
 }
 
 /** Everything a request handler may use; one instance per process. */

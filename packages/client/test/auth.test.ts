@@ -237,7 +237,7 @@ describe("sessions", () => {
     expect(sessions.filter((session) => session.current)).toHaveLength(1);
     for (const session of sessions) {
       expect(Object.keys(session).sort()).toEqual(
-        ["createdAt", "current", "expiresAt", "id", "ipAddress", "lastVerifiedAt", "userAgent"].sort(),
+        ["createdAt", "current", "expiresAt", "id", "ipAddress", "lastActiveAt", "lastVerifiedAt", "userAgent"].sort(),
       );
       expect(new Date(session.expiresAt).getTime()).toBeGreaterThan(Date.now());
     }

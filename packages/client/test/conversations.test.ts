@@ -392,7 +392,8 @@ describe("conversations.addMembers", () => {
     };
     expect(await memberEvents.waitFor((event) => event.type === "conversation.updated")).toEqual(update);
     await newcomerEvents.waitFor((event) => event.type === "conversation.updated");
-    expect(typesOf(newcomerEvents.events)).toEqual(["conversation.joined", "conversation.updated"]);
+    // Joined, then the notice that they were added, then the update.
+    expect(typesOf(newcomerEvents.events)).toEqual(["conversation.joined", "message.created", "conversation.updated"]);
     expect(newcomerEvents.events.find((event) => event.type === "conversation.joined")).toEqual({
       type: "conversation.joined",
       conversationId: group.id,
@@ -400,7 +401,7 @@ describe("conversations.addMembers", () => {
     });
     // The newcomer can read the history, and what came before them is not unread.
     const history = await newcomer.client.api.messages.history.query({ conversationId: group.id });
-    expect(history.messages.map((message) => message.body)).toEqual(["before you came"]);
+    expect(history.messages.filter((message) => message.kind !== "system").map((message) => message.body)).toEqual(["before you came"]);
     expect(await newcomer.client.api.conversations.get.query({ conversationId: group.id })).toMatchObject({
       unreadCount: 0,
     });
@@ -491,13 +492,13 @@ describe("conversations.removeMember", () => {
       conversationId: group.id,
       removedBy: owner.user.id,
     });
-    expect(typesOf(memberEvents.events)).toEqual(["conversation.updated", "conversation.left"]);
+    expect(typesOf(memberEvents.events)).toEqual(["message.created", "conversation.updated", "conversation.left"]);
 
     await send(other, group.id, "after the removal");
     await otherEvents.waitFor((event) => event.type === "message.created");
     await send(owner, group.id, "still nothing for the removed member");
     await otherEvents.waitFor((event) => event.type === "message.created" && event.message.seq === 2);
-    expect(typesOf(memberEvents.events)).toEqual(["conversation.updated", "conversation.left"]);
+    expect(typesOf(memberEvents.events)).toEqual(["message.created", "conversation.updated", "conversation.left"]);
     await expect(send(member, group.id, "let me back")).rejects.toMatchObject(forbidden);
     await expect(member.client.api.messages.history.query({ conversationId: group.id })).rejects.toMatchObject(forbidden);
     memberEvents.stop();
@@ -581,7 +582,7 @@ describe("conversations.leave", () => {
 
     await member.client.api.conversations.leave.mutate({ conversationId: group.id });
     await memberEvents.waitFor((event) => event.type === "conversation.left");
-    expect(typesOf(memberEvents.events)).toEqual(["conversation.updated", "conversation.left"]);
+    expect(typesOf(memberEvents.events)).toEqual(["message.created", "conversation.updated", "conversation.left"]);
     expect(memberEvents.events.find((event) => event.type === "conversation.left")).toEqual({
       type: "conversation.left",
       conversationId: group.id,

@@ -545,7 +545,8 @@ describe("messages.delete", () => {
     await expect(member.client.api.messages.delete.mutate({ messageId: byOwner.id })).rejects.toMatchObject(forbidden);
     expect((await admin.client.api.messages.delete.mutate({ messageId: byMember.id })).deletedAt).not.toBeNull();
     expect((await owner.client.api.messages.delete.mutate({ messageId: another.id })).deletedAt).not.toBeNull();
-    expect(await bodies(member, group.id)).toEqual([null, "announcement", null]);
+    const promotion = JSON.stringify({ type: "role_changed", actorId: owner.user.id, userId: admin.user.id, role: "admin" });
+    expect(await bodies(member, group.id)).toEqual([null, "announcement", null, promotion]);
   });
 });
 
@@ -656,7 +657,7 @@ describe("message procedures for non-members", () => {
       for (const refusal of refusals) await expect(refusal()).rejects.toMatchObject(forbidden);
     }
     expect(await owner.client.api.messages.history.query({ conversationId: group.id })).toMatchObject({
-      messages: [{ body: "members only", reactions: [] }],
+      messages: [{ kind: "system" }, { body: "members only", reactions: [] }],
     });
   });
 });

@@ -47,6 +47,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
   const router = useRouter();
   const searchParams = useSearchParams();
   const next = safeNextPath(searchParams.get("next"));
+  const signedOutElsewhere = mode === "login" && searchParams.get("signedOut") === "ended";
   // Made after hydration: the page is rendered per request, and a client made during the first
   // render would make the server's HTML (no client: button disabled) and the browser's disagree.
   const [client, setClient] = useState<ReturnType<typeof createBrowserClient> | null>(null);
@@ -63,9 +64,12 @@ export function AuthForm({ mode }: { mode: Mode }) {
 
   // Someone already signed in goes straight on to where they were heading.
   useEffect(() => {
-    client?.api.auth.me
+    // currentUser rather than me: a visitor's null is not a failed request in the console.
+    client?.api.auth.currentUser
       .query()
-      .then(() => router.replace(next))
+      .then((user) => {
+        if (user) router.replace(next);
+      })
       .catch(() => {
         // Not signed in: this form is what they need.
       });
@@ -120,15 +124,20 @@ export function AuthForm({ mode }: { mode: Mode }) {
     <main className="flex min-h-dvh items-center justify-center bg-gradient-to-br from-sky-50 via-white to-indigo-50 px-4 py-10 dark:from-zinc-950 dark:via-zinc-950 dark:to-zinc-900">
       <div className="w-full max-w-sm">
         <div className="mb-8 flex flex-col items-center gap-3 text-center">
-          <span className="flex size-14 items-center justify-center rounded-2xl bg-sky-600 text-2xl font-bold text-white shadow-lg shadow-sky-600/30">
+          <span className="flex size-14 items-center justify-center rounded-2xl bg-sky-700 text-2xl font-bold text-white shadow-lg shadow-sky-600/30">
             P
           </span>
           <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
-          <p className="text-sm text-zinc-500">
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">
             {mode === "login" ? "Welcome back. Your conversations are waiting." : "Chat with your friends in real time."}
           </p>
         </div>
 
+        {signedOutElsewhere && (
+          <p role="status" className="mb-4 rounded-xl bg-amber-50 px-4 py-3 text-sm text-amber-900 ring-1 ring-amber-200 dark:bg-amber-950 dark:text-amber-100 dark:ring-amber-800">
+            You were signed out from another device. Sign in again to continue.
+          </p>
+        )}
         <form
           noValidate
           onSubmit={submit}

@@ -47,6 +47,11 @@ export function Composer({
     if (replyTo) inputRef.current?.focus();
   }, [replyTo]);
 
+  // Opening a chat puts the cursor here, except on touch screens, where it would pop up the keyboard.
+  useEffect(() => {
+    if (window.matchMedia("(pointer: fine)").matches) inputRef.current?.focus({ preventScroll: true });
+  }, []);
+
   const trimmed = text.trim();
   const tooLong = Array.from(trimmed).length > messageBodyMaxCharacters;
 
@@ -134,7 +139,7 @@ export function Composer({
             aria-label={editing ? "Save edit" : "Send message"}
             title={editing ? "Save edit" : "Send message"}
             disabled={!trimmed || tooLong}
-            className="flex size-11 shrink-0 items-center justify-center rounded-full bg-sky-600 text-white transition-colors hover:bg-sky-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-500 disabled:bg-zinc-200 disabled:text-zinc-400 dark:disabled:bg-zinc-800"
+            className="flex size-11 shrink-0 items-center justify-center rounded-full bg-sky-700 text-white transition-colors hover:bg-sky-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-500 disabled:bg-zinc-200 disabled:text-zinc-400 dark:disabled:bg-zinc-800"
           >
             {editing ? <CheckIcon /> : <SendIcon />}
           </button>

@@ -50,11 +50,12 @@ export function ConversationHeader({
       >
         <ArrowLeftIcon />
       </Link>
+      <h1 className="sr-only">{title}</h1>
       <button
         type="button"
         onClick={onToggleInfo}
         className="flex min-w-0 flex-1 items-center gap-3 rounded-xl p-1 text-left hover:bg-zinc-50 dark:hover:bg-zinc-900"
-        aria-label={`${title}: ${infoOpen ? "hide" : "show"} details`}
+        aria-expanded={infoOpen}
       >
         <Avatar id={peer?.userId ?? conversation.id} name={title} size="md" online={online} />
         <span className="min-w-0">
@@ -62,12 +63,13 @@ export function ConversationHeader({
             {title}
           </span>
           <span
-            className={`block truncate text-sm ${typing ? "text-sky-600 dark:text-sky-400" : online ? "text-emerald-600" : "text-zinc-500"}`}
+            className={`block truncate text-sm ${typing ? "text-sky-600 dark:text-sky-400" : online ? "text-emerald-700 dark:text-emerald-400" : "text-zinc-500 dark:text-zinc-400"}`}
             data-testid="conversation-subtitle"
             aria-live="polite"
           >
             {typing ?? subtitle}
           </span>
+          <span className="sr-only">, {infoOpen ? "hide" : "show"} details</span>
         </span>
       </button>
       {canSetTimer || conversation.disappearing ? (

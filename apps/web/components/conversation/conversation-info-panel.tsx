@@ -47,8 +47,8 @@ function DirectDetails({ conversation }: { conversation: ConversationSummary }) 
     <div className="flex flex-col items-center gap-2 px-6 py-8 text-center">
       <Avatar id={peer.userId} name={nameOf(peer)} size="xl" online={online} />
       <p className="mt-2 text-xl font-semibold">{nameOf(peer)}</p>
-      <p className="text-sm text-zinc-500">@{peer.username}</p>
-      <p className={`text-sm ${online ? "text-emerald-600" : "text-zinc-500"}`}>{online ? "online" : "offline"}</p>
+      <p className="text-sm text-zinc-500 dark:text-zinc-400">@{peer.username}</p>
+      <p className={`text-sm ${online ? "text-emerald-600" : "text-zinc-500 dark:text-zinc-400"}`}>{online ? "online" : "offline"}</p>
     </div>
   );
 }
@@ -66,6 +66,7 @@ function GroupDetails({ conversation }: { conversation: ConversationSummary }) {
   const [adding, setAdding] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirmLeave, setConfirmLeave] = useState(false);
+  const [removing, setRemoving] = useState<ConversationMemberView | null>(null);
 
   const addable = useMemo(
     () => friends.filter((friend) => !conversation.members.some((member) => member.userId === friend.user.id)),
@@ -125,14 +126,14 @@ function GroupDetails({ conversation }: { conversation: ConversationSummary }) {
             )}
           </div>
         )}
-        <p className="text-sm text-zinc-500">
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">
           {conversation.members.length} {conversation.members.length === 1 ? "member" : "members"}
         </p>
       </div>
 
       <section aria-labelledby="members-heading" className="border-t border-zinc-200 px-3 py-4 dark:border-zinc-800">
         <div className="mb-2 flex items-center justify-between px-2">
-          <h3 id="members-heading" className="text-sm font-semibold text-zinc-500 uppercase">
+          <h3 id="members-heading" className="text-sm font-semibold text-zinc-500 dark:text-zinc-400 uppercase">
             Members
           </h3>
           {canManage && (
@@ -160,9 +161,9 @@ function GroupDetails({ conversation }: { conversation: ConversationSummary }) {
                   <span className="min-w-0 flex-1">
                     <span className="block truncate text-sm font-medium">
                       {nameOf(member)}
-                      {member.userId === me.id && <span className="text-zinc-500"> (you)</span>}
+                      {member.userId === me.id && <span className="text-zinc-500 dark:text-zinc-400"> (you)</span>}
                     </span>
-                    <span className="block truncate text-xs text-zinc-500">@{member.username}</span>
+                    <span className="block truncate text-xs text-zinc-500 dark:text-zinc-400">@{member.username}</span>
                   </span>
                   {role && (
                     <span className="shrink-0 rounded-full bg-sky-100 px-2 py-0.5 text-xs font-medium text-sky-800 dark:bg-sky-900 dark:text-sky-100">
@@ -191,7 +192,7 @@ function GroupDetails({ conversation }: { conversation: ConversationSummary }) {
                         size="sm"
                         variant="dangerGhost"
                         aria-label={`Remove ${nameOf(member)} from the group`}
-                        onClick={() => void store.removeMember(conversation.id, member.userId)}
+                        onClick={() => setRemoving(member)}
                       >
                         Remove
                       </Button>
@@ -232,6 +233,32 @@ function GroupDetails({ conversation }: { conversation: ConversationSummary }) {
         }
       >
         <FriendPicker friends={addable} selected={selected} onChange={setSelected} legend="Friends not in this group" />
+      </Dialog>
+
+      <Dialog
+        open={removing !== null}
+        title="Remove member?"
+        onClose={() => setRemoving(null)}
+        footer={
+          <>
+            <Button variant="ghost" onClick={() => setRemoving(null)}>
+              Cancel
+            </Button>
+            <Button
+              variant="danger"
+              onClick={() => {
+                if (removing) void store.removeMember(conversation.id, removing.userId);
+                setRemoving(null);
+              }}
+            >
+              Remove
+            </Button>
+          </>
+        }
+      >
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">
+          {removing ? nameOf(removing) : ""} will be removed from “{conversation.title}” and will stop receiving its messages.
+        </p>
       </Dialog>
 
       <Dialog

@@ -39,7 +39,7 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
       <div className="flex flex-1 flex-col items-center justify-center gap-3 p-6 text-center">
         {conversationsLoaded ? (
           <>
-            <p className="text-zinc-500">This conversation isn’t available. You may have left it or been removed.</p>
+            <p className="text-zinc-500 dark:text-zinc-400">This conversation isn’t available. You may have left it or been removed.</p>
             <Link href="/chats" className="font-medium text-sky-700 hover:underline dark:text-sky-400">
               Back to chats
             </Link>

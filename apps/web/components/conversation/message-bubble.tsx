@@ -146,7 +146,7 @@ export const MessageBubble = memo(function MessageBubble({
             status === "failed"
               ? "bg-rose-600 text-white"
               : own
-                ? "bg-sky-600 text-white"
+                ? "bg-sky-700 text-white"
                 : "bg-white text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100"
           }`}
         >
@@ -155,7 +155,7 @@ export const MessageBubble = memo(function MessageBubble({
           )}
 
           {message.forwardedFrom && (
-            <p data-testid="forwarded-label" className={`mb-0.5 flex items-center gap-1 text-xs italic ${own ? "text-sky-100" : "text-zinc-500"}`}>
+            <p data-testid="forwarded-label" className={`mb-0.5 flex items-center gap-1 text-xs italic ${own ? "text-sky-100" : "text-zinc-500 dark:text-zinc-400"}`}>
               <ForwardIcon size={12} />
               {message.forwardedFrom.displayName ? `Forwarded from ${message.forwardedFrom.displayName}` : "Forwarded"}
             </p>
@@ -187,7 +187,7 @@ export const MessageBubble = memo(function MessageBubble({
 
           <span
             className={`absolute right-2.5 bottom-1 flex items-center gap-1 text-[11px] leading-none ${
-              own ? "text-sky-100" : "text-zinc-400"
+              own ? "text-sky-100" : "text-zinc-500 dark:text-zinc-400"
             }`}
           >
             {!deleted && <DisappearingBadge message={message} own={own} />}
@@ -297,7 +297,7 @@ function ActionButton({
       title={label}
       aria-expanded={expanded}
       onClick={onClick}
-      className="flex size-8 items-center justify-center rounded-full text-zinc-500 hover:bg-white hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
+      className="flex size-8 items-center justify-center rounded-full text-zinc-500 dark:text-zinc-400 hover:bg-white hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-800 dark:hover:text-zinc-100"
     >
       {children}
     </button>

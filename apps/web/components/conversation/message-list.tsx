@@ -12,6 +12,7 @@ import { Dialog } from "../ui/dialog";
 import { ArrowDownIcon } from "../ui/icons";
 import { describeSystemNotice, systemNoticeOf } from "../../lib/system-notices";
 import { ForwardDialog } from "./forward-dialog";
+import { useMessageListKeyboard } from "./message-actions";
 import { MessageBubble, type DisplayedMessage } from "./message-bubble";
 
 /** Within this distance of the bottom the list counts as "at the latest message". */
@@ -44,6 +45,14 @@ function pendingAsMessage(entry: OutboxEntry): MessageView {
     forwardedFrom: null,
     reactions: [],
   };
+}
+
+/** Whose names a message needs: its sender, and anyone its system notice is about. */
+function peopleNamedBy(message: MessageView): string[] {
+  const notice = systemNoticeOf(message);
+  if (notice?.type === "members_added") return [message.senderId, ...notice.userIds];
+  if (notice?.type === "member_removed" || notice?.type === "role_changed") return [message.senderId, notice.userId];
+  return [message.senderId];
 }
 
 function isOnBottom(element: HTMLElement): boolean {
@@ -81,6 +90,7 @@ export function MessageList({
   const [atBottom, setAtBottom] = useState(true);
 
   const scrollRef = useRef<HTMLDivElement>(null);
+  const listRef = useRef<HTMLOListElement>(null);
   const atBottomRef = useRef(true);
   const positioned = useRef(false);
   const previous = useRef<{ firstKey?: string; lastKey?: string; scrollHeight: number }>({ scrollHeight: 0 });
@@ -121,7 +131,9 @@ export function MessageList({
       const notice = systemNoticeOf(message);
       if (message.kind === "system") {
         const actor = message.senderId === me.id ? "You" : sender ? nameOf(sender) : "Someone";
-        if (notice) result.push({ kind: "notice", key: message.id, text: describeSystemNotice(notice, { actor }) });
+        const nameOfUser = (userId: string) =>
+          userId === me.id ? "you" : nameOf(conversation.members.find((member) => member.userId === userId) ?? people[userId]);
+        if (notice) result.push({ kind: "notice", key: message.id, text: describeSystemNotice(notice, { actor, nameOf: nameOfUser }) });
         return;
       }
       const replyTarget = message.replyToId ? byId.get(message.replyToId) : undefined;
@@ -156,13 +168,27 @@ export function MessageList({
     return result;
   }, [messages, outbox, conversation, people, me.id]);
 
-  // Senders who have since left the group: their names are looked up once.
+  // Senders and people named in notices who have since left the group: their names are looked up once.
   useEffect(() => {
     const known = new Set(conversation.members.map((member) => member.userId));
-    for (const senderId of new Set((messages ?? []).map((message) => message.senderId))) {
-      if (!known.has(senderId) && !people[senderId]) void store.lookUpPerson(senderId);
+    const named = (messages ?? []).flatMap(peopleNamedBy);
+    if (conversation.kind === "group" && conversation.creatorId) named.push(conversation.creatorId);
+    for (const userId of new Set(named)) {
+      if (!known.has(userId) && !people[userId]) void store.lookUpPerson(userId);
     }
-  }, [store, messages, conversation.members, people]);
+  }, [store, messages, conversation.kind, conversation.creatorId, conversation.members, people]);
+
+  const keyboard = useMessageListKeyboard(listRef, {
+    messageOf: (messageId) => {
+      const message = messages?.find((candidate) => candidate.id === messageId);
+      return message ? { message, own: message.senderId === me.id } : null;
+    },
+    onReply,
+    onEdit,
+    onDelete: setDeleting,
+    onForward: setForwarding,
+    onReact: (message, emoji) => void store.toggleReaction(message, emoji),
+  });
 
   const lastKey = rows.at(-1)?.key;
   const firstKey = rows.find((row) => row.kind === "message")?.key;
@@ -273,11 +299,15 @@ export function MessageList({
                   )}
                 </div>
               ) : (
-                <p className="mx-auto mb-4 rounded-full bg-white/70 px-3 py-1 text-xs text-zinc-500 dark:bg-zinc-800/70">
-                  {rows.length === 0 ? "No messages yet. Say hello!" : "This is the beginning of the conversation."}
+                <p className="mx-auto mb-4 rounded-full bg-white/70 px-3 py-1 text-xs text-zinc-500 dark:text-zinc-400 dark:bg-zinc-800/70">
+                  {conversation.kind === "group"
+                    ? `${conversation.creatorId === me.id ? "You" : nameOf(conversation.members.find((member) => member.userId === conversation.creatorId) ?? (conversation.creatorId ? people[conversation.creatorId] : undefined))} created the group`
+                    : rows.length === 0
+                      ? "No messages yet. Say hello!"
+                      : "This is the beginning of the conversation."}
                 </p>
               )}
-              <ol aria-label="Messages" className="flex flex-col">
+              <ol ref={listRef} aria-label="Messages" className="flex flex-col" {...keyboard.listProps}>
                 {rows.map((row) =>
                   row.kind === "notice" ? (
                     <li key={row.key} data-testid="system-notice" className="my-2 flex justify-center">
@@ -286,7 +316,7 @@ export function MessageList({
                       </span>
                     </li>
                   ) : row.kind === "day" ? (
-                    <li key={row.key} className="sticky top-2 z-10 my-3 flex justify-center" aria-label={row.label}>
+                    <li key={row.key} className="z-10 my-3 flex justify-center md:sticky md:top-2" aria-label={row.label}>
                       <span className="rounded-full bg-white/90 px-3 py-1 text-xs font-medium text-zinc-600 shadow-sm backdrop-blur dark:bg-zinc-800/90 dark:text-zinc-300">
                         {row.label}
                       </span>
@@ -319,13 +349,14 @@ export function MessageList({
         >
           <ArrowDownIcon />
           {unread > 0 && (
-            <span className="absolute -top-1.5 -right-1 flex h-5 min-w-5 items-center justify-center rounded-full bg-sky-600 px-1 text-xs font-semibold text-white">
+            <span className="absolute -top-1.5 -right-1 flex h-5 min-w-5 items-center justify-center rounded-full bg-sky-700 px-1 text-xs font-semibold text-white">
               {unread}
             </span>
           )}
         </button>
       )}
 
+      {keyboard.menu}
       <ForwardDialog message={forwarding} onClose={() => setForwarding(null)} />
 
       <Dialog

@@ -17,16 +17,17 @@ const searchDelayMs = 250;
 
 function PersonRow({ user, online, children }: { user: PublicUser; online?: boolean; children?: ReactNode }) {
   return (
-    <li data-testid="person" data-username={user.username} className="flex items-center gap-3 rounded-xl px-2 py-2 hover:bg-zinc-50 dark:hover:bg-zinc-900">
+    // On a phone the buttons wrap under the name rather than squeezing it to a few letters.
+    <li data-testid="person" data-username={user.username} className="flex flex-wrap items-center gap-x-3 gap-y-1 rounded-xl px-2 py-2 hover:bg-zinc-50 dark:hover:bg-zinc-900">
       <Avatar id={user.id} name={nameOf(user)} size="md" online={online} />
-      <span className="min-w-0 flex-1">
+      <span className="min-w-36 flex-1">
         <span className="block truncate font-medium">{nameOf(user)}</span>
-        <span className="block truncate text-sm text-zinc-500">
+        <span className="block truncate text-sm text-zinc-500 dark:text-zinc-400">
           @{user.username}
-          {online !== undefined && <span className={online ? "text-emerald-600" : ""}> · {online ? "online" : "offline"}</span>}
+          {online !== undefined && <span className={online ? "text-emerald-700 dark:text-emerald-400" : ""}> · {online ? "online" : "offline"}</span>}
         </span>
       </span>
-      <span className="flex shrink-0 flex-wrap justify-end gap-1">{children}</span>
+      <span className="ml-auto flex shrink-0 flex-wrap justify-end gap-1">{children}</span>
     </li>
   );
 }
@@ -35,7 +36,7 @@ function Section({ title, count, children }: { title: string; count?: number; ch
   const id = `section-${title.toLowerCase().replace(/\W+/g, "-")}`;
   return (
     <section aria-labelledby={id} className="flex flex-col gap-1">
-      <h2 id={id} className="px-2 text-sm font-semibold text-zinc-500 uppercase">
+      <h2 id={id} className="px-2 text-sm font-semibold text-zinc-500 dark:text-zinc-400 uppercase">
         {title}
         {count !== undefined && count > 0 && <span className="ml-2 text-zinc-400">{count}</span>}
       </h2>
@@ -96,7 +97,7 @@ export function FriendsScreen() {
         </Button>
       );
     }
-    if (blocked.some((other) => other.id === user.id)) return <span className="text-sm text-zinc-500">Blocked</span>;
+    if (blocked.some((other) => other.id === user.id)) return <span className="text-sm text-zinc-500 dark:text-zinc-400">Blocked</span>;
     if (incoming.some((request) => request.requester.id === user.id)) {
       return (
         <Button size="sm" onClick={() => void store.respondToFriend("accept", user.id)} aria-label={`Accept ${nameOf(user)}`}>
@@ -104,7 +105,7 @@ export function FriendsScreen() {
         </Button>
       );
     }
-    if (outgoing.some((request) => request.addressee.id === user.id)) return <span className="text-sm text-zinc-500">Requested</span>;
+    if (outgoing.some((request) => request.addressee.id === user.id)) return <span className="text-sm text-zinc-500 dark:text-zinc-400">Requested</span>;
     return (
       <Button size="sm" onClick={() => void store.requestFriend(user.username)} aria-label={`Add ${nameOf(user)} as a friend`}>
         Add friend
@@ -118,7 +119,7 @@ export function FriendsScreen() {
       <div className="min-h-0 flex-1 overflow-y-auto">
         <div className="mx-auto flex max-w-2xl flex-col gap-8 px-3 py-6 md:px-6">
           <section aria-labelledby="find-people" className="flex flex-col gap-3">
-            <h2 id="find-people" className="px-2 text-sm font-semibold text-zinc-500 uppercase">
+            <h2 id="find-people" className="px-2 text-sm font-semibold text-zinc-500 dark:text-zinc-400 uppercase">
               Find people
             </h2>
             <label className="relative block">
@@ -142,7 +143,7 @@ export function FriendsScreen() {
             {results && (
               <ul aria-label="Search results" className="flex flex-col">
                 {results.length === 0 ? (
-                  <li className="px-2 py-3 text-sm text-zinc-500">Nobody found for “{query.trim()}”.</li>
+                  <li className="px-2 py-3 text-sm text-zinc-500 dark:text-zinc-400">Nobody found for “{query.trim()}”.</li>
                 ) : (
                   results.map((user) => (
                     <PersonRow key={user.id} user={user}>
@@ -190,7 +191,7 @@ export function FriendsScreen() {
 
           <Section title="Friends" count={friends.length}>
             {friendsLoaded && friends.length === 0 ? (
-              <p className="px-2 text-sm text-zinc-500">No friends yet. Search for people above and send a request.</p>
+              <p className="px-2 text-sm text-zinc-500 dark:text-zinc-400">No friends yet. Search for people above and send a request.</p>
             ) : (
               <ul aria-label="Friends" className="flex flex-col">
                 {friends.map((friend) => (

@@ -21,7 +21,7 @@ export function FriendPicker({
     <fieldset className="flex flex-col gap-1">
       <legend className="mb-2 text-sm font-medium text-zinc-700 dark:text-zinc-300">{legend}</legend>
       {friends.length === 0 ? (
-        <p className="text-sm text-zinc-500">No friends to add yet.</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">No friends to add yet.</p>
       ) : (
         friends.map((friend) => (
           <label
@@ -42,7 +42,7 @@ export function FriendPicker({
             <Avatar id={friend.user.id} name={nameOf(friend.user)} size="sm" online={friend.online} />
             <span className="min-w-0 flex-1">
               <span className="block truncate text-sm font-medium">{nameOf(friend.user)}</span>
-              <span className="block truncate text-xs text-zinc-500">@{friend.user.username}</span>
+              <span className="block truncate text-xs text-zinc-500 dark:text-zinc-400">@{friend.user.username}</span>
             </span>
           </label>
         ))

@@ -8,10 +8,12 @@ import { describeProblem } from "../../lib/api-errors";
 import type { SessionView } from "../../lib/api-types";
 import { useChatStore, useMe } from "../../lib/chat-context";
 import { nameOf } from "../../lib/people";
+import { applyThemePreference, readThemePreference, themePreferences, type ThemePreference } from "../../lib/theme";
 import { formatFullDate } from "../../lib/time-format";
 import { ScreenHeader } from "../shell/screen-header";
 import { Avatar } from "../ui/avatar";
 import { Button } from "../ui/button";
+import { Dialog } from "../ui/dialog";
 import { LogOutIcon } from "../ui/icons";
 import { TextField } from "../ui/text-field";
 
@@ -67,7 +69,7 @@ function ProfileForm() {
         <Avatar id={me.id} name={nameOf(me)} size="lg" />
         <div className="min-w-0">
           <p className="truncate font-semibold">{nameOf(me)}</p>
-          <p className="truncate text-sm text-zinc-500">@{me.username}</p>
+          <p className="truncate text-sm text-zinc-500 dark:text-zinc-400">@{me.username}</p>
         </div>
       </div>
       <TextField
@@ -152,12 +154,14 @@ function SessionList({ onSignOut }: { onSignOut: () => void }) {
   const store = useChatStore();
   const [sessions, setSessions] = useState<SessionView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [confirmingRevokeAll, setConfirmingRevokeAll] = useState(false);
+  const [revokedCount, setRevokedCount] = useState<number | null>(null);
 
   const load = useCallback(() => {
     store.client.api.auth.sessions
       .query()
       .then((list) => {
-        setSessions([...list].sort((a, b) => Number(b.current) - Number(a.current) || b.lastVerifiedAt.localeCompare(a.lastVerifiedAt)));
+        setSessions([...list].sort((a, b) => Number(b.current) - Number(a.current) || b.lastActiveAt.localeCompare(a.lastActiveAt)));
         setError(null);
       })
       .catch((failure: unknown) => setError(describeProblem(failure).message));
@@ -177,9 +181,20 @@ function SessionList({ onSignOut }: { onSignOut: () => void }) {
     }
   }
 
-  if (error) return <p role="alert" className="text-sm text-rose-600">{error}</p>;
-  if (!sessions) return <p className="text-sm text-zinc-500">Loading…</p>;
+  async function revokeOthers() {
+    setConfirmingRevokeAll(false);
+    const count = await store.signOutOtherDevices();
+    if (count !== null) {
+      setRevokedCount(count);
+      load();
+    }
+  }
+
+  if (error) return <p role="alert" className="text-sm text-rose-700 dark:text-rose-400">{error}</p>;
+  if (!sessions) return <p className="text-sm text-zinc-600 dark:text-zinc-400">Loading…</p>;
+  const others = sessions.filter((session) => !session.current).length;
   return (
+    <div className="flex flex-col gap-3">
     <ul className="flex flex-col divide-y divide-zinc-200 dark:divide-zinc-800" aria-label="Active sessions">
       {sessions.map((session) => (
         <li key={session.id} data-testid="session" className="flex items-center gap-3 py-3">
@@ -192,8 +207,9 @@ function SessionList({ onSignOut }: { onSignOut: () => void }) {
                 </span>
               )}
             </p>
-            <p className="text-sm text-zinc-500">
-              {session.ipAddress ?? "Unknown address"} · last active {formatFullDate(session.lastVerifiedAt)}
+            <p className="text-sm text-zinc-600 dark:text-zinc-400">
+              {session.ipAddress ?? "Unknown address"} ·{" "}
+              {session.current ? "active now" : `last active ${formatFullDate(session.lastActiveAt)}`}
             </p>
           </div>
           <Button
@@ -207,6 +223,67 @@ function SessionList({ onSignOut }: { onSignOut: () => void }) {
         </li>
       ))}
     </ul>
+      {revokedCount !== null && (
+        <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
+          {revokedCount === 1 ? "1 other device was signed out." : `${revokedCount} other devices were signed out.`}
+        </p>
+      )}
+      <Button variant="secondary" className="self-start" disabled={others === 0} onClick={() => setConfirmingRevokeAll(true)}>
+        Sign out all other devices
+      </Button>
+      <Dialog
+        open={confirmingRevokeAll}
+        title="Sign out all other devices?"
+        onClose={() => setConfirmingRevokeAll(false)}
+        footer={
+          <>
+            <Button variant="ghost" onClick={() => setConfirmingRevokeAll(false)}>
+              Cancel
+            </Button>
+            <Button variant="danger" onClick={() => void revokeOthers()}>
+              Sign out {others === 1 ? "1 device" : `${others} devices`}
+            </Button>
+          </>
+        }
+      >
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">Every device but this one will need your password to sign in again.</p>
+      </Dialog>
+    </div>
+  );
+}
+
+const themeLabels: Record<ThemePreference, string> = { system: "System", light: "Light", dark: "Dark" };
+
+function ThemePicker() {
+  // Read after mounting: the server cannot know this browser's choice.
+  const [preference, setPreference] = useState<ThemePreference | null>(null);
+  useEffect(() => setPreference(readThemePreference()), []);
+  return (
+    <fieldset className="flex flex-col gap-2">
+      <legend className="sr-only">Theme</legend>
+      <div className="inline-flex self-start rounded-xl bg-zinc-100 p-1 dark:bg-zinc-800">
+        {themePreferences.map((option) => (
+          <label
+            key={option}
+            className="cursor-pointer rounded-lg px-4 py-1.5 text-sm font-medium text-zinc-700 has-[:checked]:bg-white has-[:checked]:text-zinc-900 has-[:checked]:shadow-sm has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-sky-500 dark:text-zinc-300 dark:has-[:checked]:bg-zinc-950 dark:has-[:checked]:text-zinc-100"
+          >
+            <input
+              type="radio"
+              name="theme"
+              value={option}
+              className="sr-only"
+              checked={preference === option}
+              onChange={() => {
+                setPreference(option);
+                applyThemePreference(option);
+              }}
+            />
+            {themeLabels[option]}
+          </label>
+        ))}
+      </div>
+      <p className="text-sm text-zinc-600 dark:text-zinc-400">System follows your device’s light or dark setting. Kept on this device only.</p>
+    </fieldset>
   );
 }
 
@@ -231,6 +308,9 @@ export function SettingsScreen() {
         <div className="mx-auto flex max-w-2xl flex-col gap-6 px-3 py-6 md:px-6">
           <Card title="Profile">
             <ProfileForm />
+          </Card>
+          <Card title="Appearance">
+            <ThemePicker />
           </Card>
           <Card title="Password">
             <PasswordForm />

@@ -27,19 +27,22 @@ export function AppShell({ children }: { children: ReactNode }) {
   const leaving = useRef(false);
 
   useEffect(() => {
-    const signIn = () => {
+    const signIn = (reason?: "ended") => {
       if (leaving.current) return;
       leaving.current = true;
       const here = `${window.location.pathname}${window.location.search}`;
-      router.replace(`/login?next=${encodeURIComponent(here)}`);
+      router.replace(`/login?next=${encodeURIComponent(here)}${reason ? `&signedOut=${reason}` : ""}`);
     };
-    const created = new ChatStore({ client: createBrowserClient(), onSignedOut: signIn });
+    // A session that ends while the app runs was signed out from another device (or by a password change there).
+    let started = false;
+    const created = new ChatStore({ client: createBrowserClient(), onSignedOut: () => signIn(started ? "ended" : undefined) });
     let cancelled = false;
     void created.start().then((result) => {
       if (cancelled) return;
       if (result === "signed-out") signIn();
       else if (result === "unreachable") setStatus("unreachable");
       else {
+        started = true;
         setStore(created);
         setStatus("ready");
       }
@@ -54,7 +57,7 @@ export function AppShell({ children }: { children: ReactNode }) {
     return (
       <main className="flex min-h-dvh flex-col items-center justify-center gap-4 px-6 text-center">
         <h1 className="text-xl font-semibold">Can’t reach Parley</h1>
-        <p className="max-w-sm text-zinc-500">Check your connection; your messages are safe and will load when you’re back.</p>
+        <p className="max-w-sm text-zinc-500 dark:text-zinc-400">Check your connection; your messages are safe and will load when you’re back.</p>
         <Button
           onClick={() => {
             setStatus("loading");
@@ -79,6 +82,7 @@ export function AppShell({ children }: { children: ReactNode }) {
   return (
     <ChatStoreProvider store={store}>
       <div className="flex h-dvh flex-col overflow-hidden bg-white dark:bg-zinc-950">
+        <SkipLink detailOpen={detailOpen} />
         <ConnectionBanner />
         <div className="flex min-h-0 flex-1">
           <aside
@@ -87,10 +91,35 @@ export function AppShell({ children }: { children: ReactNode }) {
           >
             <Sidebar />
           </aside>
-          <main className={`${detailOpen ? "flex" : "hidden md:flex"} min-w-0 flex-1 flex-col`}>{children}</main>
+          <main id="main" tabIndex={-1} className={`${detailOpen ? "flex" : "hidden md:flex"} min-w-0 flex-1 flex-col outline-none`}>
+            {children}
+          </main>
         </div>
         <Notices />
       </div>
     </ChatStoreProvider>
+  );
+}
+
+/**
+ * The first Tab stop: past the sidebar to the open screen (in a conversation, straight to its
+ * message box), or, with no screen open, past the sidebar's buttons to the chat list.
+ */
+function SkipLink({ detailOpen }: { detailOpen: boolean }) {
+  return (
+    <a
+      href="#main"
+      onClick={(event) => {
+        const target = detailOpen
+          ? (document.querySelector<HTMLElement>("#main textarea") ?? document.getElementById("main"))
+          : document.querySelector<HTMLElement>('nav[aria-label="Chats"] a');
+        if (!target) return;
+        event.preventDefault();
+        target.focus();
+      }}
+      className="sr-only z-50 rounded-lg bg-sky-700 px-4 py-2 font-medium text-white focus:not-sr-only focus:fixed focus:top-2 focus:left-2"
+    >
+      {detailOpen ? "Skip to main content" : "Skip to the chat list"}
+    </a>
   );
 }

@@ -1,9 +1,10 @@
 "use client";
 
 import Link from "next/link";
+import { useEffect } from "react";
 
 import type { ConversationSummary } from "../../lib/api-types";
-import { useChatState, useMe } from "../../lib/chat-context";
+import { useChatState, useChatStore, useMe } from "../../lib/chat-context";
 import { deliveryStateOf, type DeliveryState } from "../../lib/chat-state";
 import { previewSystemNotice, systemNoticeOf } from "../../lib/system-notices";
 import { conversationTitle, directPeerOf, nameOf } from "../../lib/people";
@@ -20,16 +21,24 @@ export function ConversationListItem({ conversation, active }: { conversation: C
   const online = useChatState((state) => (peer ? (state.presence[peer.userId] ?? false) : undefined));
   const typers = useChatState((state) => state.typing[conversation.id]);
   const outbox = useChatState((state) => state.outbox);
+  const people = useChatState((state) => state.people);
   const pending = outbox.findLast((entry) => entry.conversationId === conversation.id);
   const title = conversationTitle(conversation, me.id);
   const last = conversation.lastMessage;
   const typing = typingText(conversation, typers, me.id);
+  const store = useChatStore();
+  const formerSenderId =
+    last && conversation.kind === "group" && !conversation.members.some((member) => member.userId === last.senderId) ? last.senderId : null;
+  // The last message may be from someone who has since left: their name is looked up once.
+  useEffect(() => {
+    if (formerSenderId && !people[formerSenderId]) void store.lookUpPerson(formerSenderId);
+  }, [store, formerSenderId, people]);
 
   let preview: string;
   let previewStyle = "";
   if (typing) {
     preview = typing;
-    previewStyle = "text-sky-600 dark:text-sky-400";
+    previewStyle = active ? "font-medium" : "text-sky-700 dark:text-sky-400";
   } else if (pending) {
     preview = `You: ${pending.body}`;
   } else if (!last) {
@@ -46,7 +55,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
       last.senderId === me.id
         ? "You: "
         : conversation.kind === "group"
-          ? `${nameOf(conversation.members.find((member) => member.userId === last.senderId))}: `
+          ? `${nameOf(conversation.members.find((member) => member.userId === last.senderId) ?? people[last.senderId])}: `
           : "";
     preview = `${sender}${last.body ?? ""}`;
   }
@@ -66,7 +75,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
       data-testid="conversation-item"
       data-unread={unread}
       className={`flex items-center gap-3 rounded-xl p-2 transition-colors ${
-        active ? "bg-sky-600 text-white" : "hover:bg-zinc-100 dark:hover:bg-zinc-900"
+        active ? "bg-sky-700 text-white" : "hover:bg-zinc-100 dark:hover:bg-zinc-900"
       }`}
     >
       <Avatar id={peer?.userId ?? conversation.id} name={title} size="lg" online={online} />
@@ -89,7 +98,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
           )}
           <time
             dateTime={last?.createdAt ?? conversation.lastActivityAt}
-            className={`shrink-0 text-xs ${active ? "text-sky-100" : "text-zinc-500"}`}
+            className={`shrink-0 text-xs ${active ? "text-sky-100" : "text-zinc-500 dark:text-zinc-400"}`}
           >
             {formatListTime(pending?.createdAt ?? last?.createdAt ?? conversation.lastActivityAt)}
           </time>
@@ -105,7 +114,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
               data-testid="unread-badge"
               aria-label={`${unread} unread`}
               className={`flex h-5 min-w-5 shrink-0 items-center justify-center rounded-full px-1.5 text-xs font-semibold ${
-                active ? "bg-white text-sky-700" : "bg-sky-600 text-white"
+                active ? "bg-white text-sky-700" : "bg-sky-700 text-white"
               }`}
             >
               {unread > 99 ? "99+" : unread}

@@ -121,9 +121,9 @@ export const SearchResults = forwardRef<SearchResultsHandle, { query: string; ch
       if (inSection.length === 0 && empty === null) return null;
       return (
         <section aria-label={title} className="mb-2">
-          <h2 className="px-2 pt-2 pb-1 text-xs font-semibold tracking-wide text-zinc-500 uppercase">{title}</h2>
+          <h2 className="px-2 pt-2 pb-1 text-xs font-semibold tracking-wide text-zinc-500 dark:text-zinc-400 uppercase">{title}</h2>
           {inSection.length === 0 ? (
-            <p className="px-2 py-1 text-sm text-zinc-500">{empty}</p>
+            <p className="px-2 py-1 text-sm text-zinc-500 dark:text-zinc-400">{empty}</p>
           ) : (
             <ul className="flex flex-col gap-0.5" role="listbox" aria-label={title}>
               {inSection.map(({ item, index }) => (
@@ -142,7 +142,7 @@ export const SearchResults = forwardRef<SearchResultsHandle, { query: string; ch
                       <Avatar id={item.user.id} name={nameOf(item.user)} size="md" />
                       <span className="min-w-0">
                         <span className="block truncate font-medium">{nameOf(item.user)}</span>
-                        <span className="block truncate text-sm text-zinc-500">@{item.user.username}</span>
+                        <span className="block truncate text-sm text-zinc-500 dark:text-zinc-400">@{item.user.username}</span>
                       </span>
                     </button>
                   ) : (
@@ -153,7 +153,7 @@ export const SearchResults = forwardRef<SearchResultsHandle, { query: string; ch
                             ? conversationTitle(conversations[item.result.conversation.id] as ConversationSummary, me.id)
                             : (item.result.conversation.title ?? "Chat")}
                         </span>
-                        <span className="shrink-0 text-xs text-zinc-500">{formatListTime(item.result.message.createdAt)}</span>
+                        <span className="shrink-0 text-xs text-zinc-500 dark:text-zinc-400">{formatListTime(item.result.message.createdAt)}</span>
                       </span>
                       <HighlightedBody result={item.result} />
                     </button>

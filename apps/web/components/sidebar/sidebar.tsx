@@ -7,11 +7,11 @@ import { useDeferredValue, useMemo, useRef, useState } from "react";
 import { useChatState, useMe } from "../../lib/chat-context";
 import { sortedConversations } from "../../lib/chat-state";
 import { conversationTitle, nameOf } from "../../lib/people";
-import { CreateGroupDialog } from "../groups/create-group-dialog";
 import { Avatar } from "../ui/avatar";
 import { IconButton } from "../ui/button";
-import { GroupAddIcon, SearchIcon, SettingsIcon, UsersIcon } from "../ui/icons";
+import { ComposeIcon, SearchIcon, SettingsIcon, UsersIcon } from "../ui/icons";
 import { ConversationListItem } from "./conversation-list-item";
+import { NewChatDialog } from "./new-chat-dialog";
 import { SearchResults, type SearchResultsHandle } from "./search-results";
 
 export function Sidebar() {
@@ -22,7 +22,7 @@ export function Sidebar() {
   const incoming = useChatState((state) => state.incomingRequests.length);
   const [filter, setFilter] = useState("");
   const deferredFilter = useDeferredValue(filter);
-  const [creatingGroup, setCreatingGroup] = useState(false);
+  const [startingChat, setStartingChat] = useState(false);
   const results = useRef<SearchResultsHandle>(null);
   const searching = deferredFilter.trim().length > 0;
 
@@ -35,20 +35,23 @@ export function Sidebar() {
 
   return (
     <div className="flex min-h-0 flex-1 flex-col bg-white dark:bg-zinc-950">
+      <h2 className="sr-only">Chats</h2>
       <header className="flex items-center gap-2 px-3 pt-3 pb-2">
         <Link
           href="/settings"
           className="flex min-w-0 flex-1 items-center gap-3 rounded-xl p-1 hover:bg-zinc-100 dark:hover:bg-zinc-900"
-          aria-label={`Settings for ${nameOf(me)}`}
+          title="Settings"
         >
           <Avatar id={me.id} name={nameOf(me)} size="md" />
+          {/* The name read out starts with what is shown (WCAG 2.5.3), then says where it leads. */}
           <span className="min-w-0">
             <span className="block truncate font-semibold">{nameOf(me)}</span>
-            <span className="block truncate text-xs text-zinc-500">@{me.username}</span>
+            <span className="block truncate text-xs text-zinc-500 dark:text-zinc-400">@{me.username}</span>
+            <span className="sr-only">, settings</span>
           </span>
         </Link>
-        <IconButton label="New group" onClick={() => setCreatingGroup(true)}>
-          <GroupAddIcon />
+        <IconButton label="New message" onClick={() => setStartingChat(true)}>
+          <ComposeIcon />
         </IconButton>
         <Link
           href="/friends"
@@ -86,7 +89,7 @@ export function Sidebar() {
               else results.current?.handleKey(event);
             }}
             placeholder="Search chats, people, messages"
-            className="h-10 w-full rounded-full bg-zinc-100 pr-4 pl-9 text-sm outline-none placeholder:text-zinc-500 focus:ring-2 focus:ring-sky-500/40 dark:bg-zinc-900"
+            className="h-10 w-full rounded-full bg-zinc-100 pr-4 pl-9 text-sm outline-none placeholder:text-zinc-500 dark:text-zinc-400 focus:ring-2 focus:ring-sky-500/40 dark:bg-zinc-900"
           />
         </label>
       </div>
@@ -107,7 +110,7 @@ export function Sidebar() {
             ))}
           </ul>
         ) : visible.length === 0 ? (
-          <div className="flex flex-col items-center gap-3 px-6 py-12 text-center text-sm text-zinc-500">
+          <div className="flex flex-col items-center gap-3 px-6 py-12 text-center text-sm text-zinc-500 dark:text-zinc-400">
             {filter ? (
               <p>No chats match “{filter}”.</p>
             ) : (
@@ -129,7 +132,7 @@ export function Sidebar() {
           </ul>
         )}
       </nav>
-      <CreateGroupDialog open={creatingGroup} onClose={() => setCreatingGroup(false)} />
+      <NewChatDialog open={startingChat} onClose={() => setStartingChat(false)} />
     </div>
   );
 }

@@ -28,7 +28,7 @@ export function TextField({
         {...props}
       />
       {message && (
-        <p id={messageId} className={`text-sm ${error ? "text-rose-600 dark:text-rose-400" : "text-zinc-500"}`}>
+        <p id={messageId} className={`text-sm ${error ? "text-rose-600 dark:text-rose-400" : "text-zinc-500 dark:text-zinc-400"}`}>
           {message}
         </p>
       )}

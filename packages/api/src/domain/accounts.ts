@@ -167,15 +167,49 @@ export async function listSessions(
   options: { userId: string; currentSessionId: string },
 ): Promise<SessionView[]> {
   const list = await listUserSessions(services.db, options.userId, services.clock);
-  return list.map((session) => ({
-    id: session.id,
-    createdAt: isoDate(session.createdAt),
-    lastVerifiedAt: isoDate(session.lastVerifiedAt),
-    expiresAt: isoDate(session.expiresAt),
-    userAgent: session.userAgent,
-    ipAddress: session.ipAddress,
-    current: session.id === options.currentSessionId,
-  }));
+  const activity = await services.db
+    .select({ id: sessions.id, lastActiveAt: sessions.lastActiveAt })
+    .from(sessions)
+    .where(eq(sessions.userId, options.userId));
+  const lastActive = new Map(activity.map((row) => [row.id, row.lastActiveAt]));
+  return list.map((session) => {
+    const streamed = lastActive.get(session.id);
+    return {
+      id: session.id,
+      createdAt: isoDate(session.createdAt),
+      lastVerifiedAt: isoDate(session.lastVerifiedAt),
+      // A device that only calls over HTTP never opens the stream: its hourly check is what we know.
+      lastActiveAt: isoDate(streamed && streamed > session.lastVerifiedAt ? streamed : session.lastVerifiedAt),
+      expiresAt: isoDate(session.expiresAt),
+      userAgent: session.userAgent,
+      ipAddress: session.ipAddress,
+      current: session.id === options.currentSessionId,
+    };
+  });
+}
+
+/**
+ * Records that a device is active now: its live stream opened or closed. Two writes per
+ * connection, not one per request; a session revoked meanwhile has no row to update.
+ */
+export async function markSessionActive(services: Pick<ParleyServices, "db" | "clock">, sessionId: string): Promise<void> {
+  await services.db.update(sessions).set({ lastActiveAt: services.clock.now() }).where(eq(sessions.id, sessionId));
+}
+
+/** Signs out every device of the user but this one; returns how many were signed out. */
+export async function revokeOtherSessions(
+  services: AccountServices,
+  options: { userId: string; sessionId: string },
+): Promise<number> {
+  return transactionWithEvents(services, async (tx, emit) => {
+    const ended = await tx
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(eq(sessions.userId, options.userId), ne(sessions.id, options.sessionId)));
+    await invalidateUserSessions(tx, options.userId, { exceptSessionId: options.sessionId });
+    for (const session of ended) emit({ userId: options.userId }, { type: "session.revoked", sessionId: session.id });
+    return ended.length;
+  });
 }
 
 /** Ends one of the user's own sessions; another user's session id is treated as unknown. */

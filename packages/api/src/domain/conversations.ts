@@ -16,6 +16,7 @@ import {
   type Executor,
 } from "./membership";
 import { loadReactions, toMessageView } from "./messages";
+import { appendSystemNotice } from "./system-notices";
 import { notExpiredFor } from "./expiry";
 import { requireAddableToGroup, requireDirectContact, usersBlockedBy } from "./relationships";
 import { isoDate, type ConversationMemberView, type ConversationSummary, type ConversationView } from "./views";
@@ -297,6 +298,11 @@ export async function renameGroup(
       .update(conversations)
       .set({ title: input.title, updatedAt: sql`now()` })
       .where(eq(conversations.id, input.conversationId));
+    await appendSystemNotice(tx, emit, {
+      conversationId: input.conversationId,
+      actorId: input.userId,
+      notice: { type: "group_renamed", actorId: input.userId, title: input.title },
+    });
     const view = await loadConversationView(tx, input.conversationId);
     emitUpdate(emit, view, { change: "renamed", actorId: input.userId, userIds: [] });
     return view;
@@ -334,7 +340,8 @@ export async function addGroupMembers(
     const addedIds = candidateIds.filter((id) => !currentIds.has(id));
     if (addedIds.length === 0) return loadConversationView(tx, input.conversationId);
 
-    // Newcomers start with everything so far read: unread counts what arrives after they join.
+    // Newcomers start with everything so far read, the notice of their joining included: unread
+    // counts what arrives after they join. The notice takes the next seq (the row is locked).
     await tx
       .insert(conversationMembers)
       .values(
@@ -342,7 +349,7 @@ export async function addGroupMembers(
           conversationId: input.conversationId,
           userId,
           role: "member" as const,
-          lastReadSeq: membership.lastSeq,
+          lastReadSeq: membership.lastSeq + 1,
         })),
       )
       .onConflictDoUpdate({
@@ -354,11 +361,17 @@ export async function addGroupMembers(
           lastReadSeq: sql`greatest(${conversationMembers.lastReadSeq}, excluded.last_read_seq)`,
         },
       });
+    const notice = await appendSystemNotice(tx, emit, {
+      conversationId: input.conversationId,
+      actorId: input.userId,
+      notice: { type: "members_added", actorId: input.userId, userIds: addedIds },
+    }, { announce: false });
     const view = await loadConversationView(tx, input.conversationId);
-    // Joined first, so the feed adds each newcomer to the audience of the update that follows.
+    // Joined first, so the feed adds each newcomer to the audience of the notice and update that follow.
     for (const userId of addedIds) {
       emit({ userId }, { type: "conversation.joined", conversationId: input.conversationId, conversation: view });
     }
+    emit({ conversationId: input.conversationId }, { type: "message.created", conversationId: input.conversationId, message: notice });
     emitUpdate(emit, view, { change: "members_added", actorId: input.userId, userIds: addedIds });
     return view;
   });
@@ -402,6 +415,12 @@ export async function removeGroupMember(
       throw new DomainError("FORBIDDEN", "Admins cannot remove the owner or other admins");
     }
     await markLeft(tx, { conversationId: input.conversationId, userId: input.memberId });
+    // Announced while the removed member is still in the audience: they learn who removed them.
+    await appendSystemNotice(tx, emit, {
+      conversationId: input.conversationId,
+      actorId: input.userId,
+      notice: { type: "member_removed", actorId: input.userId, userId: input.memberId },
+    });
     const view = await loadConversationView(tx, input.conversationId);
     // The update first, while the removed member is still in the audience; then their own notice.
     emitUpdate(emit, view, { change: "member_removed", actorId: input.userId, userIds: [input.memberId] });
@@ -455,6 +474,18 @@ export async function leaveGroup(
           );
       }
     }
+    await appendSystemNotice(tx, emit, {
+      conversationId: input.conversationId,
+      actorId: input.userId,
+      notice: { type: "member_left", actorId: input.userId },
+    });
+    if (successorId) {
+      await appendSystemNotice(tx, emit, {
+        conversationId: input.conversationId,
+        actorId: input.userId,
+        notice: { type: "role_changed", actorId: input.userId, userId: successorId, role: "owner" },
+      });
+    }
     const view = await loadConversationView(tx, input.conversationId);
     emitUpdate(emit, view, { change: "member_left", actorId: input.userId, userIds: [input.userId] });
     if (successorId) emitUpdate(emit, view, { change: "role_changed", actorId: input.userId, userIds: [successorId] });
@@ -478,6 +509,11 @@ export async function setMemberRole(
       .where(
         memberRow(input.conversationId, input.memberId),
       );
+    await appendSystemNotice(tx, emit, {
+      conversationId: input.conversationId,
+      actorId: input.userId,
+      notice: { type: "role_changed", actorId: input.userId, userId: input.memberId, role: input.role },
+    });
     const view = await loadConversationView(tx, input.conversationId);
     emitUpdate(emit, view, { change: "role_changed", actorId: input.userId, userIds: [input.memberId] });
     return view;

@@ -17,9 +17,15 @@ export interface AppendSystemNoticeInput {
  * Writes what changed in a conversation into its timeline: a `system` message whose body is the
  * notice as JSON, at the next seq, announced to the members as `message.created`. Call it inside
  * `transactionWithEvents` with the conversation row already locked (requireMembership's `lock`),
- * so the seq it takes is the next one.
+ * so the seq it takes is the next one (a conversation created in the same transaction needs no lock).
  */
-export async function appendSystemNotice(tx: Transaction, emit: EmitEvent, input: AppendSystemNoticeInput): Promise<MessageView> {
+export async function appendSystemNotice(
+  tx: Transaction,
+  emit: EmitEvent,
+  input: AppendSystemNoticeInput,
+  /** `announce: false` leaves `message.created` to the caller, who must emit it with the returned view. */
+  options: { announce: boolean } = { announce: true },
+): Promise<MessageView> {
   const [bumped] = await tx
     .update(conversations)
     .set({ lastSeq: sql`${conversations.lastSeq} + 1`, lastActivityAt: sql`now()`, updatedAt: sql`now()` })
@@ -43,6 +49,8 @@ export async function appendSystemNotice(tx: Transaction, emit: EmitEvent, input
     .from(messages)
     .where(eq(messages.id, stored.id));
   if (!row) throw new Error("the system message just written is missing");
-  emit({ conversationId: input.conversationId }, { type: "message.created", conversationId: input.conversationId, message: row.view });
+  if (options.announce) {
+    emit({ conversationId: input.conversationId }, { type: "message.created", conversationId: input.conversationId, message: row.view });
+  }
   return row.view;
 }

@@ -51,8 +51,17 @@ export interface DisappearingSetting {
 /**
  * The body of a `system` message, as JSON: what changed in the conversation. A union on `type`;
  * clients show the types they know and skip the rest, so adding one never breaks an older client.
+ * A group's creation is not one: the conversation's `creatorId` and `createdAt` already say it,
+ * and its first message keeps seq 1.
  */
-export type SystemNotice = { type: "disappearing"; actorId: string; disappearing: DisappearingSetting | null };
+export type SystemNotice =
+  | { type: "disappearing"; actorId: string; disappearing: DisappearingSetting | null }
+  | { type: "group_renamed"; actorId: string; title: string }
+  | { type: "members_added"; actorId: string; userIds: string[] }
+  | { type: "member_removed"; actorId: string; userId: string }
+  | { type: "member_left"; actorId: string }
+  /** `actorId` is the one who left when an owner's leaving hands the group to `userId`. */
+  | { type: "role_changed"; actorId: string; userId: string; role: MemberRole };
 
 export type MemberRole = "owner" | "admin" | "member";
 
@@ -103,6 +112,8 @@ export interface SessionView {
   id: string;
   createdAt: string;
   lastVerifiedAt: string;
+  /** When the device was last seen: its live stream opening or closing, or its last hourly check. */
+  lastActiveAt: string;
   expiresAt: string;
   userAgent: string | null;
   ipAddress: string | null;

@@ -15,6 +15,7 @@ import {
   logIn,
   logOut,
   registerAccount,
+  revokeOtherSessions,
   revokeSession,
   type Device,
   type SignedIn,
@@ -108,6 +109,9 @@ export const authRouter = {
 
   me: protectedProcedure.query(({ ctx }) => toPublicUser(ctx.user)),
 
+  /** Who is signed in, or null: for pages open to visitors, where "nobody" is not an error. */
+  currentUser: publicProcedure.query(({ ctx }): PublicUser | null => (ctx.user ? toPublicUser(ctx.user) : null)),
+
   sessions: protectedProcedure.query(({ ctx }) =>
     listSessions(ctx.services, { userId: ctx.user.id, currentSessionId: ctx.session.id }),
   ),
@@ -118,6 +122,11 @@ export const authRouter = {
       await revokeSession(ctx.services, { userId: ctx.user.id, sessionId: input.sessionId });
       if (input.sessionId === ctx.session.id) clearSessionCookie(ctx);
     }),
+
+  /** Signs out every other device; answers how many were signed out. */
+  revokeOtherSessions: protectedProcedure.mutation(({ ctx }) =>
+    revokeOtherSessions(ctx.services, { userId: ctx.user.id, sessionId: ctx.session.id }),
+  ),
 
   /** Keeps this session and ends every other one. */
   changePassword: protectedProcedure

@@ -3,6 +3,7 @@ import { z } from "zod";
 
 import { eventIdMaxCharacters } from "@parley/db/limits";
 
+import { markSessionActive } from "../domain/accounts";
 import { createExpiredContentFilter } from "../domain/expiry";
 import { toTRPCError } from "../errors";
 import { streamEvents } from "../realtime/stream";
@@ -15,6 +16,9 @@ export const eventsRouter = {
     .subscription(async function* ({ ctx, input, signal }) {
       // Resume never replays a disappearing message that has expired for this user.
       const expired = createExpiredContentFilter({ db: ctx.services.db, viewerId: ctx.user.id, now: () => ctx.services.clock.now() });
+      // "Last active" in the device list: when this device's stream opened, then when it closed.
+      const markActive = () => markSessionActive(ctx.services, ctx.session.id).catch(() => {});
+      void markActive();
       try {
         for await (const envelope of streamEvents({
           db: ctx.services.db,
@@ -35,6 +39,8 @@ export const eventsRouter = {
         }
       } catch (error) {
         throw toTRPCError(error);
+      } finally {
+        void markActive();
       }
     }),
 } satisfies TRPCRouterRecord;

@@ -43,12 +43,15 @@ const closeGraceMs = 1_000;
 const slowConsumerCloseGraceMs = 10_000;
 
 /**
- * A client silent since the previous keep-alive sweep (15 to 30 s) is sent "PING", as tRPC's
- * adapter pings after 30 s: well inside the 60 s idle timeouts common in proxies…
+ * A client silent since the previous keep-alive sweep (10 to 20 s) is sent "PING": well inside
+ * the 60 s idle timeouts common in proxies, and often enough that a client whose network is
+ * gone (no close ever arrives) is cut, and shown offline to its friends, within 30 s…
  */
-const keepAliveSweepMs = 15_000;
-/** …and dropped if nothing arrives within this long after it (shorter than a sweep). */
-const pongWaitMs = 10_000;
+const defaultKeepAlive = {
+  sweepMs: 10_000,
+  /** …as it is if nothing arrives within this long after the "PING" (shorter than a sweep). */
+  pongWaitMs: 8_000,
+};
 
 /** Each event object's JSON, written once however many subscribers it goes to. */
 const eventJsonCache = new WeakMap<object, string>();
@@ -242,6 +245,7 @@ export function createWebSocketTransport(services: ParleyServices): WebSocketTra
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxWebSocketFrameBytes, perMessageDeflate: false, clientTracking: false });
   const connections = new Map<WebSocket, Connection>();
   const limits = { ...defaultTransportLimits, ...services.config.transportLimits };
+  const keepAliveTiming = services.config.webSocketKeepAlive ?? defaultKeepAlive;
 
   /** A socket whose client stopped reading: closed (its close frame waits behind the unread data), then cut. */
   function cutSlowConsumer(socket: WebSocket): void {
@@ -534,9 +538,9 @@ export function createWebSocketTransport(services: ParleyServices): WebSocketTra
     pongCheck = setTimeout(() => {
       pongCheck = null;
       for (const connection of connections.values()) if (connection.pinged) connection.socket.terminate();
-    }, pongWaitMs);
+    }, keepAliveTiming.pongWaitMs);
     pongCheck.unref();
-  }, keepAliveSweepMs);
+  }, keepAliveTiming.sweepMs);
   keepAlive.unref();
 
   return {

@@ -11,8 +11,8 @@ export default function ChatsPage() {
       <span className="flex size-16 items-center justify-center rounded-full bg-white text-sky-600 shadow-sm dark:bg-zinc-800">
         <ChatIcon size={30} />
       </span>
-      <p className="text-lg font-medium">Pick a conversation</p>
-      <p className="max-w-xs text-sm text-zinc-500">Choose a chat on the left, or start one with a friend from the Friends page.</p>
+      <h1 className="text-lg font-medium">Pick a conversation</h1>
+      <p className="max-w-xs text-sm text-zinc-600 dark:text-zinc-400">Choose a chat on the left, or start a new one with the pencil button.</p>
     </div>
   );
 }

@@ -1,0 +1,298 @@
+"use client";
+
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type FocusEvent,
+  type KeyboardEvent,
+  type MouseEvent,
+  type PointerEvent,
+  type ReactNode,
+  type RefObject,
+} from "react";
+
+import type { MessageView } from "../../lib/api-types";
+import { CopyIcon, EditIcon, ForwardIcon, ReplyIcon, TrashIcon } from "../ui/icons";
+import { quickReactions } from "./reaction-picker";
+
+/** A touch held this long without moving opens the message's menu. */
+const longPressMs = 450;
+/** Moving a held touch further than this is a scroll, not a long press. */
+const longPressSlopPx = 10;
+
+const messageSelector = ':scope > li[data-testid="message"]';
+const controlSelector = "button, a[href], input, textarea, select";
+
+export interface MessageActionHandlers {
+  /** The message an item of the list shows, with whether it is the viewer's; null for one still sending. */
+  messageOf: (messageId: string) => { message: MessageView; own: boolean } | null;
+  onReply: (message: MessageView) => void;
+  onReact: (message: MessageView, emoji: string) => void;
+  onForward: (message: MessageView) => void;
+  onEdit: (message: MessageView) => void;
+  onDelete: (message: MessageView) => void;
+}
+
+interface OpenMenu {
+  message: MessageView;
+  own: boolean;
+  /** Where it opens: the pointer, or the message's corner for the keyboard. */
+  x: number;
+  y: number;
+  /** Focus goes back here when the menu closes. */
+  item: HTMLElement;
+}
+
+function itemsOf(list: HTMLElement): HTMLElement[] {
+  return Array.from(list.querySelectorAll<HTMLElement>(messageSelector));
+}
+
+function itemAround(list: HTMLElement, target: EventTarget | null): HTMLElement | null {
+  if (!(target instanceof Element)) return null;
+  const item = target.closest<HTMLElement>('li[data-testid="message"]');
+  return item && item.parentElement === list ? item : null;
+}
+
+/**
+ * The message list as one Tab stop (a roving tabindex): arrow keys, Home and End move between
+ * messages, Enter or Space opens the focused message's menu, and the controls inside messages
+ * are left out of the Tab order. The same menu opens on a long press (touch) or a right click.
+ */
+export function useMessageListKeyboard(listRef: RefObject<HTMLOListElement | null>, handlers: MessageActionHandlers) {
+  const [menu, setMenu] = useState<OpenMenu | null>(null);
+  const activeId = useRef<string | null>(null);
+  const press = useRef<{ timer: ReturnType<typeof setTimeout>; x: number; y: number } | null>(null);
+  const handlersRef = useRef(handlers);
+  useLayoutEffect(() => {
+    handlersRef.current = handlers;
+  });
+
+  // One message holds tabindex 0 (the last one focused, else the newest); the controls in sent
+  // messages are -1. A message still sending has no id and is never the remembered one.
+  const applyTabStops = useCallback(() => {
+    const list = listRef.current;
+    if (!list) return;
+    const items = itemsOf(list);
+    const active = items.find((item) => item.dataset.messageId === activeId.current) ?? items.at(-1);
+    for (const item of items) {
+      item.tabIndex = item === active ? 0 : -1;
+      // A message that failed to send keeps its Retry and Discard in the Tab order: it has no menu.
+      if (!item.dataset.messageId) continue;
+      for (const control of item.querySelectorAll<HTMLElement>(controlSelector)) control.tabIndex = -1;
+    }
+  }, [listRef]);
+
+  useEffect(() => {
+    const list = listRef.current;
+    if (!list) return;
+    applyTabStops();
+    const observer = new MutationObserver(applyTabStops);
+    observer.observe(list, { childList: true, subtree: true });
+    return () => observer.disconnect();
+  });
+
+  const open = useCallback((item: HTMLElement, at: { x: number; y: number } | null) => {
+    const messageId = item.dataset.messageId;
+    const found = messageId ? handlersRef.current.messageOf(messageId) : null;
+    if (!found || found.message.deletedAt) return;
+    const rect = item.getBoundingClientRect();
+    const point = at ?? { x: found.own ? rect.right : rect.left, y: rect.bottom };
+    setMenu({ ...found, ...point, item });
+  }, []);
+
+  const focusItem = useCallback((item: HTMLElement | undefined) => {
+    if (!item) return;
+    activeId.current = item.dataset.messageId ?? null;
+    applyTabStops();
+    item.focus();
+    item.scrollIntoView({ block: "nearest" });
+  }, [applyTabStops]);
+
+  const cancelPress = () => {
+    if (press.current) clearTimeout(press.current.timer);
+    press.current = null;
+  };
+
+  const listProps = {
+    onFocus: (event: FocusEvent<HTMLOListElement>) => {
+      const list = listRef.current;
+      const item = list ? itemAround(list, event.target) : null;
+      if (item && item === event.target && activeId.current !== item.dataset.messageId) {
+        activeId.current = item.dataset.messageId ?? null;
+        applyTabStops();
+      }
+    },
+    onKeyDown: (event: KeyboardEvent<HTMLOListElement>) => {
+      const list = listRef.current;
+      if (!list) return;
+      const item = itemAround(list, event.target);
+      if (!item || event.target !== item) return;
+      const items = itemsOf(list);
+      const index = items.indexOf(item);
+      const moves: Record<string, number | undefined> = {
+        ArrowUp: index - 1,
+        ArrowDown: index + 1,
+        Home: 0,
+        End: items.length - 1,
+        PageUp: Math.max(0, index - 10),
+        PageDown: Math.min(items.length - 1, index + 10),
+      };
+      const to = moves[event.key];
+      if (to !== undefined) {
+        event.preventDefault();
+        focusItem(items[to]);
+      } else if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        open(item, null);
+      }
+    },
+    onContextMenu: (event: MouseEvent<HTMLOListElement>) => {
+      const list = listRef.current;
+      const item = list ? itemAround(list, event.target) : null;
+      // Links and selected text keep the browser's own menu.
+      if (!item || (event.target as Element).closest("a") || window.getSelection()?.toString()) return;
+      event.preventDefault();
+      cancelPress();
+      open(item, { x: event.clientX, y: event.clientY });
+    },
+    onPointerDown: (event: PointerEvent<HTMLOListElement>) => {
+      if (event.pointerType !== "touch") return;
+      const list = listRef.current;
+      const item = list ? itemAround(list, event.target) : null;
+      if (!item || (event.target as Element).closest(controlSelector)) return;
+      cancelPress();
+      const { clientX: x, clientY: y } = event;
+      press.current = { x, y, timer: setTimeout(() => {
+        press.current = null;
+        open(item, { x, y });
+      }, longPressMs) };
+    },
+    onPointerMove: (event: PointerEvent<HTMLOListElement>) => {
+      const start = press.current;
+      if (start && Math.hypot(event.clientX - start.x, event.clientY - start.y) > longPressSlopPx) cancelPress();
+    },
+    onPointerUp: cancelPress,
+    onPointerCancel: cancelPress,
+  };
+
+  const close = useCallback(() => {
+    setMenu((current) => {
+      current?.item.focus({ preventScroll: true });
+      return null;
+    });
+  }, []);
+
+  const menuElement: ReactNode = menu ? (
+    <MessageMenu
+      menu={menu}
+      onClose={close}
+      run={(action) => {
+        const { message } = menu;
+        setMenu(null);
+        menu.item.focus({ preventScroll: true });
+        action(handlersRef.current, message);
+      }}
+    />
+  ) : null;
+
+  return { listProps, menu: menuElement };
+}
+
+type Action = (handlers: MessageActionHandlers, message: MessageView) => void;
+
+function MessageMenu({ menu, onClose, run }: { menu: OpenMenu; onClose: () => void; run: (action: Action) => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [position, setPosition] = useState<{ left: number; top: number } | null>(null);
+
+  // Opened beside the message or the pointer, kept inside the window.
+  useLayoutEffect(() => {
+    const element = ref.current;
+    if (!element) return;
+    const margin = 8;
+    const { width, height } = element.getBoundingClientRect();
+    const left = Math.min(Math.max(margin, menu.own ? menu.x - width : menu.x), window.innerWidth - width - margin);
+    const top = menu.y + height + margin > window.innerHeight ? Math.max(margin, menu.y - height) : menu.y;
+    setPosition({ left, top });
+  }, [menu]);
+
+  useEffect(() => {
+    ref.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
+  }, []);
+
+  const { message, own } = menu;
+  const items: { label: string; icon: ReactNode; action: Action; danger?: boolean }[] = [
+    { label: "Reply", icon: <ReplyIcon size={18} />, action: (handlers, target) => handlers.onReply(target) },
+    ...(message.body
+      ? [{ label: "Copy text", icon: <CopyIcon size={18} />, action: (_: MessageActionHandlers, target: MessageView) => void navigator.clipboard?.writeText(target.body ?? "") }]
+      : []),
+    { label: "Forward", icon: <ForwardIcon size={18} />, action: (handlers, target) => handlers.onForward(target) },
+    ...(own
+      ? [
+          { label: "Edit", icon: <EditIcon size={18} />, action: (handlers: MessageActionHandlers, target: MessageView) => handlers.onEdit(target) },
+          { label: "Delete", icon: <TrashIcon size={18} />, action: (handlers: MessageActionHandlers, target: MessageView) => handlers.onDelete(target), danger: true },
+        ]
+      : []),
+  ];
+
+  function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
+    const entries = Array.from(ref.current?.querySelectorAll<HTMLElement>('[role="menuitem"]') ?? []);
+    const index = entries.indexOf(document.activeElement as HTMLElement);
+    const step = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 }[event.key];
+    if (event.key === "Escape" || event.key === "Tab") {
+      event.preventDefault();
+      event.stopPropagation();
+      onClose();
+    } else if (step !== undefined) {
+      event.preventDefault();
+      entries[(index + step + entries.length) % entries.length]?.focus();
+    } else if (event.key === "Home" || event.key === "End") {
+      event.preventDefault();
+      (event.key === "Home" ? entries[0] : entries.at(-1))?.focus();
+    }
+  }
+
+  return (
+    <div className="fixed inset-0 z-40" onPointerDown={(event) => event.target === event.currentTarget && onClose()} onContextMenu={(event) => event.preventDefault()}>
+      <div
+        ref={ref}
+        role="menu"
+        aria-label="Message actions"
+        onKeyDown={onKeyDown}
+        style={position ?? { left: -9999, top: -9999 }}
+        className="fixed w-56 overflow-hidden rounded-xl bg-white py-1 text-zinc-900 shadow-xl ring-1 ring-zinc-200 dark:bg-zinc-800 dark:text-zinc-100 dark:ring-zinc-700"
+      >
+        <div role="group" aria-label="React" className="flex justify-between border-b border-zinc-200 px-1 pb-1 dark:border-zinc-700">
+          {quickReactions.slice(0, 6).map((emoji) => (
+            <button
+              key={emoji}
+              type="button"
+              role="menuitem"
+              aria-label={`React with ${emoji}`}
+              onClick={() => run((handlers, target) => handlers.onReact(target, emoji))}
+              className="flex size-9 items-center justify-center rounded-full text-xl hover:bg-zinc-100 focus-visible:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-700 dark:focus-visible:bg-zinc-700"
+            >
+              {emoji}
+            </button>
+          ))}
+        </div>
+        {items.map((item) => (
+          <button
+            key={item.label}
+            type="button"
+            role="menuitem"
+            onClick={() => run(item.action)}
+            className={`flex w-full items-center gap-3 px-4 py-2.5 text-left text-sm hover:bg-zinc-100 focus-visible:bg-zinc-100 focus-visible:outline-none dark:hover:bg-zinc-700 dark:focus-visible:bg-zinc-700 ${
+              item.danger ? "text-rose-700 dark:text-rose-400" : ""
+            }`}
+          >
+            {item.icon}
+            {item.label}
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}
