@@ -9,6 +9,7 @@ import type { SessionView } from "../../lib/api-types";
 import { useChatStore, useMe } from "../../lib/chat-context";
 import { nameOf } from "../../lib/people";
 import { formatFullDate } from "../../lib/time-format";
+import { NotificationSettings } from "../notifications/notification-settings";
 import { ScreenHeader } from "../shell/screen-header";
 import { Avatar } from "../ui/avatar";
 import { Button } from "../ui/button";
@@ -231,6 +232,9 @@ export function SettingsScreen() {
         <div className="mx-auto flex max-w-2xl flex-col gap-6 px-3 py-6 md:px-6">
           <Card title="Profile">
             <ProfileForm />
+          </Card>
+          <Card title="Notifications">
+            <NotificationSettings />
           </Card>
           <Card title="Password">
             <PasswordForm />
