@@ -20,24 +20,27 @@ function loadIcon(): Promise<HTMLImageElement | null> {
   return iconLoaded;
 }
 
-function faviconLink(): HTMLLinkElement {
-  let link = document.querySelector<HTMLLinkElement>("link[data-parley-badge]");
-  if (!link) {
-    for (const other of document.querySelectorAll<HTMLLinkElement>('link[rel~="icon"]')) other.remove();
-    link = document.createElement("link");
+/**
+ * The page's icon links, whose href is changed in place: Next.js renders them from the layout's
+ * metadata and would fail to update links that were removed behind its back.
+ */
+function faviconLinks(): HTMLLinkElement[] {
+  let links = [...document.querySelectorAll<HTMLLinkElement>('link[rel~="icon"]')];
+  if (links.length === 0) {
+    const link = document.createElement("link");
     link.rel = "icon";
-    link.type = "image/png";
-    link.dataset.parleyBadge = "";
     document.head.appendChild(link);
+    links = [link];
   }
-  return link;
+  for (const link of links) link.dataset.parleyIcon ??= link.getAttribute("href") ?? iconUrl;
+  return links;
 }
 
 export async function showUnreadBadge(count: number): Promise<void> {
   const image = icon ?? (await loadIcon());
-  const link = faviconLink();
+  const links = faviconLinks();
   if (count === 0 || !image) {
-    link.href = iconUrl;
+    for (const link of links) link.href = link.dataset.parleyIcon ?? iconUrl;
     return;
   }
   const canvas = document.createElement("canvas");
@@ -61,7 +64,8 @@ export async function showUnreadBadge(count: number): Promise<void> {
   context.textAlign = "center";
   context.textBaseline = "middle";
   context.fillText(label, centre, centre + 2);
-  link.href = canvas.toDataURL("image/png");
+  const badged = canvas.toDataURL("image/png");
+  for (const link of links) link.href = badged;
 }
 
 const countPrefix = /^\(\d+\+?\) /;
