@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { befriend, createGroup, createTestDatabase, queryRows, startTestServer, type TestServer, type TestUser } from "./harness";
+import { callPushTtlSeconds, enqueuePush } from "@parley/api";
+
+import { befriend, createGroup, createTestDatabase, listen, queryRows, startTestServer, type TestServer, type TestUser } from "./harness";
 import { startTestPushService, type TestDevice, type TestPushService } from "./push-service";
 
 let server: TestServer;
@@ -128,8 +130,11 @@ describe("push", () => {
     const group = await createGroup(alice, [bob, carol]);
     const device = await subscribe(bob);
     const carolDevice = await subscribe(carol);
+    const bobsLaptop = await listen((await server.signIn(bob)).client);
 
     const mute = await bob.client.api.notifications.mute.mutate({ conversationId: group.id, duration: "1h" });
+    // The member's other devices hear of it; no one else does.
+    await bobsLaptop.waitFor((event) => event.type === "mute.changed" && event.conversationId === group.id && event.mute?.mutedUntil === mute?.mutedUntil);
     expect(mute?.mutedUntil).not.toBeNull();
     expect(await bob.client.api.notifications.mutes.query()).toEqual([{ conversationId: group.id, mutedUntil: mute?.mutedUntil }]);
     await send(alice, group.id, "hello team");
@@ -247,6 +252,31 @@ describe("push", () => {
     await expect(
       bob.client.api.push.subscribe.mutate({ endpoint: device.endpoint, keys: { p256dh: device.keys.auth, auth: device.keys.auth } }),
     ).rejects.toMatchObject({ data: { code: "BAD_REQUEST" } });
+  });
+});
+
+describe("the push hook for other notifications", () => {
+  it("queues a call for every device of the user inside the caller's transaction, and only if it commits", async () => {
+    const { bob, conversationId } = await directPair();
+    const phone = await subscribe(bob);
+    const laptopDevice = await subscribe(await server.signIn(bob));
+    const payload = { type: "call" as const, conversationId, callId: "call-1", preview: null };
+    await server.services.db
+      .transaction(async (tx) => {
+        await enqueuePush(tx, { userId: bob.user.id, payload, ttlSeconds: callPushTtlSeconds, urgency: "high", now: new Date() });
+        throw new Error("the call was not placed after all");
+      })
+      .catch(() => undefined);
+    const queued = await server.services.db.transaction((tx) =>
+      enqueuePush(tx, { userId: bob.user.id, payload: { ...payload, callId: "call-2" }, ttlSeconds: callPushTtlSeconds, urgency: "high", now: new Date() }),
+    );
+    expect(queued).toBe(2);
+    await waitForPushes(phone, 1);
+    await waitForPushes(laptopDevice, 1);
+    await settled();
+    expect(phone.received.map((push) => push.payload)).toEqual([{ ...payload, callId: "call-2" }]);
+    expect(phone.received[0]?.headers.ttl).toBe(String(callPushTtlSeconds));
+    expect(laptopDevice.received).toHaveLength(1);
   });
 });
 
