@@ -4,6 +4,7 @@ import {
   baseUrl,
   befriend,
   callApi,
+  composer,
   expect,
   messagesWithText,
   newPerson,
@@ -160,6 +161,17 @@ test("mutes, unread counts in the title and favicon, @mentions and notification 
   await expect(mentionBubble.getByTestId("mention")).toHaveText([`@${bo.username}`, `@${cy.username}`]);
   await expect(mentionBubble.getByTestId("mention").first()).toHaveAttribute("data-self", "true");
   await expect(bo.page).not.toHaveTitle(/^\(\d+\) /);
+
+  // Typing @ in the group suggests its members; Enter completes the username.
+  await composer(bo.page).pressSequentially("Thanks @C");
+  const suggestions = bo.page.getByRole("listbox", { name: "Mention someone" });
+  await expect(suggestions.getByRole("option")).toHaveText([new RegExp(`@${cy.username}`)]);
+  await screenshot(bo.page, "mention-suggestions");
+  await composer(bo.page).press("Enter");
+  await expect(composer(bo.page)).toHaveValue(`Thanks @${cy.username} `);
+  await expect(suggestions).toHaveCount(0);
+  await composer(bo.page).press("Enter");
+  await expect(messagesWithText(ada.page, `Thanks @${cy.username}`).getByTestId("mention")).toHaveText(`@${cy.username}`);
 
   // Bo mutes the group for an hour: the bell changes, the chat list shows it, the server keeps it.
   await bo.page.getByTestId("mute-button").click();

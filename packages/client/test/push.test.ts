@@ -144,6 +144,7 @@ describe("push", () => {
 
     const mention = await send(alice, group.id, `@${bob.username}, can you look?`);
     await waitForPushes(device, 1);
+    await waitForPushes(carolDevice, 2);
     expect(device.received[0]?.payload).toMatchObject({ type: "message", seq: mention.seq, mention: true });
     expect(carolDevice.received.at(-1)?.payload).toMatchObject({ seq: mention.seq, mention: false });
 

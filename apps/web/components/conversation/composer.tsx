@@ -6,6 +6,7 @@ import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 
 import type { ConversationSummary, MessageView } from "../../lib/api-types";
 import { useChatStore, useMe } from "../../lib/chat-context";
 import { conversationTitle, nameOf } from "../../lib/people";
+import { MentionSuggestions, useMentionSuggestions } from "../notifications/mention-suggestions";
 import { IconButton } from "../ui/button";
 import { CheckIcon, CloseIcon, EditIcon, ReplyIcon, SendIcon } from "../ui/icons";
 
@@ -47,6 +48,8 @@ export function Composer({
     if (replyTo) inputRef.current?.focus();
   }, [replyTo]);
 
+  const mentions = useMentionSuggestions({ inputRef, text, setText, conversation, meId: me.id });
+
   const trimmed = text.trim();
   const tooLong = Array.from(trimmed).length > messageBodyMaxCharacters;
 
@@ -74,6 +77,7 @@ export function Composer({
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (mentions.handleKeyDown(event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       void submit();
@@ -112,6 +116,7 @@ export function Composer({
             </IconButton>
           </div>
         )}
+        <MentionSuggestions state={mentions} />
         <div className="flex items-end gap-2">
           <label className="min-w-0 flex-1">
             <span className="sr-only">Message {conversationTitle(conversation, me.id)}</span>
