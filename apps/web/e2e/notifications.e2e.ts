@@ -112,10 +112,11 @@ test("the service worker shows a pushed message, closes it when read elsewhere, 
   await expect(bo.page.getByTestId("conversation-heading")).toHaveText(ada.displayName);
   await expect.poll(() => shownNotifications(bo.page)).toEqual([]);
 
-  // Without a window the click opens one; an offline navigation gets the offline page.
+  // A navigation that cannot reach the server gets the offline page, with its icon from the cache.
   await bo.context.setOffline(true);
   await bo.page.goto("/friends").catch(() => undefined);
   await expect(bo.page.getByRole("heading", { name: "You’re offline" })).toBeVisible();
+  await expect.poll(() => bo.page.locator("img").evaluate((image: HTMLImageElement) => image.naturalWidth)).toBe(192);
   await screenshot(bo.page, "offline");
   await bo.context.setOffline(false);
 });

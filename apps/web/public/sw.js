@@ -45,10 +45,15 @@ self.addEventListener("activate", (event) => {
 });
 
 self.addEventListener("fetch", (event) => {
-  if (event.request.mode !== "navigate") return;
-  event.respondWith(
-    fetch(event.request).catch(async () => (await caches.match("/offline.html")) ?? Response.error()),
-  );
+  const url = new URL(event.request.url);
+  if (event.request.mode === "navigate") {
+    event.respondWith(fetch(event.request).catch(async () => (await caches.match("/offline.html")) ?? Response.error()));
+    return;
+  }
+  // The offline page's own files (its icon, the manifest) come from the network when it answers.
+  if (event.request.method === "GET" && url.origin === self.location.origin && shellFiles.includes(url.pathname)) {
+    event.respondWith(fetch(event.request).catch(async () => (await caches.match(url.pathname)) ?? Response.error()));
+  }
 });
 
 async function showPush(payload) {
