@@ -318,3 +318,39 @@ describe("the push queue across a restart", () => {
     }
   }, 60_000);
 });
+
+const twoNodes = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
+if (!twoNodes) console.info("push across two nodes skipped: it needs DATABASE_URL and REDIS_URL (the nodes share Postgres and Redis)");
+
+describe.skipIf(!twoNodes)("push across two nodes sharing Postgres and Redis", () => {
+  it("does not push a member whose device, connected to the other node, shows the conversation", async () => {
+    const database = await createTestDatabase();
+    const nodeA = await startTestServer({ database, redisUrl: process.env.REDIS_URL, push: { agent: pushService.agent } });
+    const nodeB = await startTestServer({ database, redisUrl: process.env.REDIS_URL, push: { agent: pushService.agent } });
+    try {
+      const alice = await nodeA.signUp("alice");
+      const bob = await nodeA.signUp("bob");
+      await befriend(alice, bob);
+      const { id: conversationId } = await alice.client.api.conversations.openDirect.mutate({ userId: bob.user.id });
+      const phone = pushService.newDevice();
+      await bob.client.api.push.subscribe.mutate({ endpoint: phone.endpoint, keys: phone.keys });
+      const laptop = await nodeB.signIn(bob);
+      await laptop.client.api.notifications.viewing.mutate({ conversationId });
+
+      for (let index = 0; index < 3; index += 1) await send(alice, conversationId, `seen on the laptop ${index}`);
+      await settled(nodeA);
+      expect(phone.received).toEqual([]);
+
+      await laptop.client.api.notifications.viewing.mutate({ conversationId: null });
+      const away = await send(alice, conversationId, "now bob is away");
+      await waitForPushes(phone, 1);
+      await settled(nodeA);
+      expect(phone.received.map((push) => push.payload.seq)).toEqual([away.seq]);
+    } finally {
+      await nodeB.stop();
+      await nodeA.stop();
+      await database.drop();
+    }
+  }, 60_000);
+});
+
