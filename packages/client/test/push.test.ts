@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { callPushTtlSeconds, enqueuePush } from "@parley/api";
+import { disappearingTimerSeconds } from "@parley/db/limits";
 
 import { befriend, createGroup, createTestDatabase, listen, queryRows, startTestServer, type TestServer, type TestUser } from "./harness";
 import { startTestPushService, type TestDevice, type TestPushService } from "./push-service";
@@ -98,6 +99,12 @@ describe("push", () => {
       mention: false,
       preview: { title: alice.user.displayName, body: "the secret plan, part two" },
     });
+    // Disappearing messages are never previewed: the text would outlive them on a lock screen.
+    await alice.client.api.conversations.setDisappearing.mutate({ conversationId, seconds: disappearingTimerSeconds[0], startsAt: "send" });
+    const fleeting = await send(alice, conversationId, "gone soon");
+    await waitForPushes(device, 3);
+    expect(device.received.at(-1)?.payload).toEqual({ type: "message", conversationId, seq: fleeting.seq, mention: false, preview: null });
+    expect(device.received.at(-1)?.text).not.toContain("gone soon");
     // The sender is never pushed their own message.
     expect(await queryRows(server.database, "select 1 from push_shown where user_id = $1", [alice.user.id])).toEqual([]);
   });

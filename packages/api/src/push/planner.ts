@@ -163,6 +163,7 @@ async function planMessage(tx: Transaction, viewing: ConversationViewing, messag
     message.conversationId,
     candidates.map((recipient) => recipient.userId),
   );
+  const disappears = message.expiresAt !== null || message.expiresAfterReadSeconds !== null;
   let queued = 0;
   for (const recipient of candidates) {
     if (watching.has(recipient.userId)) continue;
@@ -174,7 +175,8 @@ async function planMessage(tx: Transaction, viewing: ConversationViewing, messag
         conversationId: message.conversationId,
         seq: message.seq,
         mention: mentioned.has(recipient.username.toLowerCase()),
-        preview: recipient.previews ? { title, body: previewBody(message.body) } : null,
+        // A disappearing message's text would outlive it on a lock screen: it is never previewed.
+        preview: recipient.previews && !disappears ? { title, body: previewBody(message.body) } : null,
       },
       ttlSeconds: messagePushTtlSeconds,
       urgency: "high",
