@@ -284,6 +284,8 @@ describe("the push hook for other notifications", () => {
     await settled();
     expect(phone.received.map((push) => push.payload)).toEqual([{ ...payload, callId: "call-2" }]);
     expect(phone.received[0]?.headers.ttl).toBe(String(callPushTtlSeconds));
+    expect(phone.received[0]?.headers.urgency).toBe("high");
+    expect(phone.received[0]?.headers.topic).toBeUndefined();
     expect(laptopDevice.received).toHaveLength(1);
   });
 });

@@ -87,7 +87,8 @@ export function startPushSender(options: PushSenderOptions): PushSender {
         vapidDetails: { subject: options.subject, publicKey: options.vapidKeys.publicKey, privateKey: options.vapidKeys.privateKey },
         TTL: row.ttlSeconds,
         urgency: row.urgency,
-        topic: conversationTopic(row.payload.conversationId),
+        // A ring must not replace the conversation's waiting message notification, nor be replaced by it.
+        ...(row.payload.type === "call" ? {} : { topic: conversationTopic(row.payload.conversationId) }),
         timeout: pushRequestTimeoutMs,
         ...(options.agent ? { agent: options.agent } : {}),
       });
