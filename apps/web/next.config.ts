@@ -7,6 +7,19 @@ const nextConfig: NextConfig = {
   serverExternalPackages: ["@node-rs/argon2", "@electric-sql/pglite", "postgres", "ws", "ioredis"],
   poweredByHeader: false,
   reactStrictMode: true,
+  async headers() {
+    return [
+      {
+        // A new service worker must reach browsers at their next visit, never from a stale cache.
+        source: "/sw.js",
+        headers: [
+          { key: "Cache-Control", value: "no-cache, max-age=0" },
+          { key: "Service-Worker-Allowed", value: "/" },
+        ],
+      },
+      { source: "/manifest.webmanifest", headers: [{ key: "Content-Type", value: "application/manifest+json" }] },
+    ];
+  },
 };
 
 export default nextConfig;

@@ -89,6 +89,7 @@ const services = await startServices({
   db: database.db,
   redisUrl: env.redisUrl,
   logger,
+  push: env.push,
   config: {
     allowedOrigins: env.allowedOrigins,
     sendRate: env.sendRate,

@@ -8,10 +8,14 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: { default: "Parley", template: "%s · Parley" },
   description: "Instant messaging: friends, direct and group conversations, live delivery, history on every device.",
+  manifest: "/manifest.webmanifest",
+  icons: { icon: [{ url: "/icons/icon.svg", type: "image/svg+xml" }], apple: "/icons/apple-touch-icon.png" },
+  appleWebApp: { capable: true, title: "Parley", statusBarStyle: "default" },
 };
 
 export const viewport: Viewport = {
   colorScheme: "light dark",
+  themeColor: "#0284c7",
 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {

@@ -55,6 +55,7 @@ export class ChatStore {
   private readonly markReadSent = new Map<string, number>();
   private readonly typingAnnouncedAt = new Map<string, number>();
   private readonly refreshing = new Set<string>();
+  private readonly eventObservers = new Set<(event: ChatEvent) => void>();
   private nextNoticeId = 1;
   private stopped = false;
   /** Set by signOut(): the session's end that follows is this device's own doing. */
@@ -182,8 +183,15 @@ export class ChatStore {
     void this.outbox.flush();
   }
 
+  /** Calls `observer` with each stream event after the state took it (notifications, sounds). */
+  observeEvents(observer: (event: ChatEvent) => void): Unsubscribe {
+    this.eventObservers.add(observer);
+    return () => this.eventObservers.delete(observer);
+  }
+
   /** Follow-up reads for what an event cannot carry by itself. */
   private afterEvent(event: ChatEvent): void {
+    for (const observer of this.eventObservers) observer(event);
     switch (event.type) {
       case "message.created":
         if (!this.state.conversations[event.conversationId]) void this.refreshConversation(event.conversationId);

@@ -40,6 +40,9 @@ describe("readServerEnv", () => {
       SEND_RATE_PER_SECOND: "0.5",
       TRUSTED_PROXIES: "10.0.0.2,10.1.0.0/16",
       METRICS_PORT: "9464",
+      VAPID_PUBLIC_KEY: "BHQSEPG7oWJW1VpKkZUx2UzPfWv13t98lAFiaZSqnHkGfM1JpksmV-rUUFGzK7tBaTBJbHJuUB5dA2ghyeLp3hY",
+      VAPID_PRIVATE_KEY: "EkaZvycD0tqb7Z9CPFfyLms6ewtLgYF18Ov8ttOAUdQ",
+      VAPID_SUBJECT: "mailto:admin@chat.example.com",
     });
     expect(env).toEqual({
       nodeEnv: "production",
@@ -53,6 +56,10 @@ describe("readServerEnv", () => {
       sendRate: { burst: 5, perSecond: 0.5 },
       trustedProxies: ["10.0.0.2", "10.1.0.0/16"],
       metricsPort: 9464,
+      push: {
+        vapidKeys: { publicKey: "BHQSEPG7oWJW1VpKkZUx2UzPfWv13t98lAFiaZSqnHkGfM1JpksmV-rUUFGzK7tBaTBJbHJuUB5dA2ghyeLp3hY", privateKey: "EkaZvycD0tqb7Z9CPFfyLms6ewtLgYF18Ov8ttOAUdQ" },
+        subject: "mailto:admin@chat.example.com",
+      },
       limits: {
         signUpRate: { burst: 10, perSecond: 20 / 3_600 },
         transportLimits: { maxBatchCalls: 50, maxSubscriptionsPerSocket: 10, maxCallsInFlightPerSocket: 32, maxSocketBufferedBytes: 1_048_576 },

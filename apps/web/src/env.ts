@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 import { z } from "zod";
 
-import { limitsFromEnv, readEnv, serverEnvSchema, type LogLevel } from "@parley/api/env";
+import { limitsFromEnv, pushFromEnv, readEnv, serverEnvSchema, type LogLevel } from "@parley/api/env";
 
 /** Relative DATA_DIR values resolve here: npm runs workspace scripts inside apps/web, not where you typed. */
 export const repositoryRoot = fileURLToPath(new URL("../../..", import.meta.url));
@@ -38,6 +38,8 @@ export interface ServerEnv {
   trustedProxies: string[];
   /** Absent: no metrics listener. */
   metricsPort: number | undefined;
+  /** Web Push VAPID keys and subject; absent keys are made once and kept in the database. */
+  push: ReturnType<typeof pushFromEnv>;
 }
 
 /**
@@ -70,5 +72,6 @@ export function readServerEnv(source?: Record<string, string | undefined>): Serv
     limits: limitsFromEnv(env),
     trustedProxies: env.TRUSTED_PROXIES ?? [],
     metricsPort: env.METRICS_PORT,
+    push: pushFromEnv(env),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { InvalidEnvError, limitsFromEnv, nodeServerEnvSchema, readEnv, serverEnvSchema } from "./env";
+import { InvalidEnvError, limitsFromEnv, nodeServerEnvSchema, pushFromEnv, readEnv, serverEnvSchema } from "./env";
 
 /** The limit variables' defaults, as the schema reads them. */
 const defaultLimits = {
@@ -134,3 +134,24 @@ describe("the node server's environment", () => {
     expect(() => readEnv(nodeServerEnvSchema, { DATABASE_POOL_SIZE: "many" })).toThrow(/DATABASE_POOL_SIZE: must be a number/);
   });
 });
+
+describe("pushFromEnv", () => {
+  const publicKey = "BHQSEPG7oWJW1VpKkZUx2UzPfWv13t98lAFiaZSqnHkGfM1JpksmV-rUUFGzK7tBaTBJbHJuUB5dA2ghyeLp3hY";
+  const privateKey = "EkaZvycD0tqb7Z9CPFfyLms6ewtLgYF18Ov8ttOAUdQ";
+
+  it("takes both VAPID keys, or neither, and names the missing one", () => {
+    expect(pushFromEnv(readEnv(serverEnvSchema, {}))).toEqual({});
+    expect(pushFromEnv(readEnv(serverEnvSchema, { VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey }))).toEqual({
+      vapidKeys: { publicKey, privateKey },
+    });
+    expect(() => pushFromEnv(readEnv(serverEnvSchema, { VAPID_PUBLIC_KEY: publicKey }))).toThrow(/VAPID_PRIVATE_KEY: must be set together/);
+  });
+
+  it("refuses keys of the wrong size and subjects push services cannot use", () => {
+    expect(() => readEnv(serverEnvSchema, { VAPID_PUBLIC_KEY: privateKey })).toThrow(/VAPID_PUBLIC_KEY: must be an uncompressed P-256 public key/);
+    expect(() => readEnv(serverEnvSchema, { VAPID_PRIVATE_KEY: "not a key" })).toThrow(/VAPID_PRIVATE_KEY/);
+    expect(() => readEnv(serverEnvSchema, { VAPID_SUBJECT: "admin@example.com" })).toThrow(/VAPID_SUBJECT: must be a mailto: address or an https:\/\/ URL/);
+    expect(readEnv(serverEnvSchema, { VAPID_SUBJECT: "https://chat.example.com" }).VAPID_SUBJECT).toBe("https://chat.example.com");
+  });
+});
+

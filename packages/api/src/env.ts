@@ -29,6 +29,15 @@ function positiveWholeNumber(defaultValue: number) {
     .default(defaultValue);
 }
 
+/** A key in base64url that decodes to exactly `bytes` bytes. */
+function base64UrlKey(bytes: number, what: string) {
+  return z
+    .string()
+    .refine((value) => /^[A-Za-z0-9_-]+$/.test(value) && Buffer.from(value, "base64url").length === bytes, {
+      error: `must be ${what} in base64url (${bytes} bytes)`,
+    });
+}
+
 /** A TCP port; 0 asks the system for any free one. */
 function port() {
   return z.coerce
@@ -86,6 +95,14 @@ export const serverEnvSchema = z.object({
       error: "must be a comma-separated list of addresses or CIDR ranges such as 10.0.0.5,10.1.0.0/16 (or loopback, linklocal, uniquelocal)",
     })
     .optional(),
+  /** Web Push: the VAPID key pair (base64url, as `npx web-push generate-vapid-keys` prints it); unset, one is made and kept in the database. */
+  VAPID_PUBLIC_KEY: base64UrlKey(65, "an uncompressed P-256 public key").optional(),
+  VAPID_PRIVATE_KEY: base64UrlKey(32, "a P-256 private key").optional(),
+  /** Who push services may contact about this server. */
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, { error: "must be a mailto: address or an https:// URL" })
+    .optional(),
   /** Serves Prometheus metrics on this port (HOST's interface) at /metrics; unset, there are none. 0: any free port. */
   METRICS_PORT: port().optional(),
 });
@@ -142,5 +159,19 @@ export function limitsFromEnv(env: ServerEnvValues): {
       maxCallsRunningPerCaller: env.API_MAX_CALLS_RUNNING_PER_CALLER,
     },
     database: { connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS, statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS },
+  };
+}
+
+/** The Web Push settings: both VAPID keys or neither (then the database keeps a generated pair). */
+export function pushFromEnv(env: ServerEnvValues): { vapidKeys?: { publicKey: string; privateKey: string }; subject?: string } {
+  if ((env.VAPID_PUBLIC_KEY === undefined) !== (env.VAPID_PRIVATE_KEY === undefined)) {
+    const missing = env.VAPID_PUBLIC_KEY === undefined ? "VAPID_PUBLIC_KEY" : "VAPID_PRIVATE_KEY";
+    throw new InvalidEnvError(`Invalid environment configuration (see .env.example):\n  ${missing}: must be set together with the other VAPID key`);
+  }
+  return {
+    ...(env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY
+      ? { vapidKeys: { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY } }
+      : {}),
+    ...(env.VAPID_SUBJECT ? { subject: env.VAPID_SUBJECT } : {}),
   };
 }

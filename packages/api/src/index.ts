@@ -21,3 +21,6 @@ export type {
   StreamReadyEvent,
   UserEvent,
 } from "./events/types";
+export { enqueuePush, type EnqueuePushInput } from "./push/outbox";
+export { callPushTtlSeconds, type PushPayload } from "./push/payload";
+export type { MuteView, NotificationSettingsView } from "./domain/notifications";

@@ -93,6 +93,15 @@ async function readExpiryBacklog(db: Database): Promise<number> {
   return rows[0]?.due ?? 0;
 }
 
+/** Notifications queued and not yet delivered (due now or waiting for a retry), for every node. */
+async function readPushBacklog(db: Database): Promise<number> {
+  const result = (await db.execute(sql`select count(*)::int as queued from push_outbox`)) as unknown as
+    | { queued: number }[]
+    | { rows: { queued: number }[] };
+  const rows = Array.isArray(result) ? result : result.rows;
+  return rows[0]?.queued ?? 0;
+}
+
 function withTimeout<TValue>(promise: Promise<TValue>, timeoutMs: number): Promise<TValue> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
@@ -193,6 +202,19 @@ export function createMetrics(sources: MetricSources): ParleyMetrics {
       } catch (error) {
         this.reset();
         sources.logger.warn({ err: String(error) }, "metrics: expiry backlog unreadable");
+      }
+    },
+  });
+  new Gauge({
+    name: "parley_push_queue_notifications",
+    help: "Push notifications queued and not yet delivered, including those waiting for a retry (one queue for all nodes)",
+    registers,
+    async collect() {
+      try {
+        this.set(await withTimeout(readPushBacklog(sources.db), databaseScrapeTimeoutMs));
+      } catch (error) {
+        this.reset();
+        sources.logger.warn({ err: String(error) }, "metrics: push queue unreadable");
       }
     },
   });

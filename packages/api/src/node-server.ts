@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { createDb } from "@parley/db/client";
 import { migrate } from "@parley/db/migrate";
 
-import { limitsFromEnv, nodeServerEnvSchema, readEnv, type LogLevel } from "./env";
+import { limitsFromEnv, nodeServerEnvSchema, pushFromEnv, readEnv, type LogLevel } from "./env";
 import type { Logger } from "./logger";
 import { serveMetrics } from "./metrics";
 import { startServices } from "./start-services";
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     logger,
     feedPollIntervalMs: env.FEED_POLL_INTERVAL_MS,
     presenceTiming: { heartbeatMs: env.PRESENCE_HEARTBEAT_MS, nodeTtlMs: env.PRESENCE_NODE_TTL_MS },
+    push: pushFromEnv(env),
     config: {
       allowedOrigins: env.ALLOWED_ORIGINS ?? [],
       sendRate: { burst: env.SEND_RATE_BURST, perSecond: env.SEND_RATE_PER_SECOND },

@@ -3,6 +3,8 @@ import { conversationsRouter } from "./router/conversations";
 import { eventsRouter } from "./router/events";
 import { friendsRouter } from "./router/friends";
 import { messagesRouter } from "./router/messages";
+import { notificationsRouter } from "./router/notifications";
+import { pushRouter } from "./router/push";
 import { usersRouter } from "./router/users";
 import { createTRPCRouter } from "./trpc";
 
@@ -13,6 +15,8 @@ export const appRouter = createTRPCRouter({
   conversations: conversationsRouter,
   messages: messagesRouter,
   events: eventsRouter,
+  push: pushRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,6 +11,7 @@ import type { TransportLimits } from "./transport/limits";
 import type { EventFeed } from "./realtime/feed";
 import type { Presence } from "./realtime/presence";
 import type { TypingService } from "./realtime/typing";
+import type { ConversationViewing } from "./realtime/viewing";
 
 /*
  * The shapes of the services only: domain code imports these types, and the construction in
@@ -44,6 +45,10 @@ export interface ParleyServices {
   messageWriter: MessageWriter;
   presence: Presence;
   typing: TypingService;
+  /** Which conversation each device has on screen; push leaves out members who see it there. */
+  viewing: ConversationViewing;
+  /** Web Push: the VAPID public key browsers subscribe with. */
+  push: { publicKey: string };
   /** Per user; shared through Redis when there is one, like every limit below. */
   sendLimiter: RateLimiter;
   /** Per client address; null when the config sets no sign-up limit. */

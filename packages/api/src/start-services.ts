@@ -1,3 +1,5 @@
+import type { Agent } from "node:https";
+
 import { Redis } from "ioredis";
 
 import { createSessionCache, systemClock, type Clock } from "@parley/auth";
@@ -16,8 +18,12 @@ import { createMemoryBus, type EventBus } from "./realtime/bus";
 import { EventFeed } from "./realtime/feed";
 import { createLocalPresence } from "./realtime/presence";
 import { createRedisPresence } from "./realtime/presence-redis";
+import { startPushPlanner } from "./push/planner";
+import { startPushSender } from "./push/sender";
+import { loadVapidKeys, type VapidKeys } from "./push/vapid";
 import { createRedisBus, eventLogNamespace, redisRetryDelayMs } from "./realtime/redis-bus";
 import { createTypingService, typingRate } from "./realtime/typing";
+import { createLocalViewing, createRedisViewing } from "./realtime/viewing";
 import type { ParleyConfig, ParleyServices } from "./services";
 
 export interface StartServicesOptions {
@@ -30,7 +36,22 @@ export interface StartServicesOptions {
   feedPollIntervalMs?: number;
   /** Redis presence timing: how often a process proves it is alive, and when silence means it is gone. */
   presenceTiming?: { heartbeatMs: number; nodeTtlMs: number };
+  /** Web Push: the VAPID keys (default: made once and kept in the database) and subject. */
+  push?: PushOptions;
 }
+
+export interface PushOptions {
+  vapidKeys?: VapidKeys;
+  /** VAPID_SUBJECT: a mailto: or https: URL push services may contact. */
+  subject?: string;
+  /** For push services behind a private certificate authority (tests). */
+  agent?: Agent;
+  /** The first retry's delay, doubling after each failure. */
+  retryBaseMs?: number;
+}
+
+/** Used when VAPID_SUBJECT is not set; push services accept it, and operators should set their own. */
+export const defaultVapidSubject = "mailto:push@parley.invalid";
 
 /** The composition root: builds each service once per process, for request handlers to share. */
 export async function startServices(
@@ -72,6 +93,35 @@ export async function startServices(
   };
   const signUpLimiter = options.config.signUpRate ? limiter("sign-up", options.config.signUpRate) : null;
   const messageWriter = createMessageWriter({ db: options.db, now: () => clock.now(), publish: (events) => feed.publish(events) });
+  const viewing =
+    limitsRedis && redis
+      ? createRedisViewing({ redis: limitsRedis, prefix: `parley:${redis.namespace}:viewing`, clock, logger })
+      : createLocalViewing({ clock });
+  const vapidKeys = await loadVapidKeys(options.db, options.push?.vapidKeys);
+  const pushSender = startPushSender({
+    db: options.db,
+    vapidKeys,
+    subject: options.push?.subject ?? defaultVapidSubject,
+    logger,
+    agent: options.push?.agent,
+    retryBaseMs: options.push?.retryBaseMs,
+  });
+  const pushPlanner = startPushPlanner({
+    db: options.db,
+    viewing,
+    clock,
+    logger,
+    onQueued: () => void pushSender.send().catch((error: unknown) => logger.warn({ err: String(error) }, "push sending failed")),
+  });
+  // A new message or a read is planned at once; the planner's own poll catches what the bus lost.
+  feed.observe(({ event, userId }) => {
+    if (event.type === "message.created" || event.type === "receipt.read") {
+      pushPlanner.plan().catch((error: unknown) => logger.warn({ err: String(error) }, "push planning failed"));
+    } else if (event.type === "session.revoked" && userId !== null) {
+      // The session's row, and with it its push subscription, is gone; so is what it had on screen.
+      void viewing.forgetSession(userId, event.sessionId).catch(() => {});
+    }
+  });
   const expirySweeper = startExpirySweeper({ db: options.db, clock, logger, publish: (events) => feed.publish(events) });
   return {
     db: options.db,
@@ -81,6 +131,8 @@ export async function startServices(
     messageWriter,
     metrics: createMetrics({ db: options.db, bus, messageWriter, logger }),
     presence: redisPresence ?? createLocalPresence({ db: options.db, feed }),
+    viewing,
+    push: { publicKey: vapidKeys.publicKey },
     typing: createTypingService({ feed, clock, limiter: limiter("typing", typingRate) }),
     sendLimiter: limiter("send", options.config.sendRate),
     signUpLimiter,
@@ -99,6 +151,8 @@ export async function startServices(
       await redisPresence?.stop();
       await maintenance.stop();
       await expirySweeper.stop();
+      await pushPlanner.stop();
+      await pushSender.stop();
       await feed.stop();
       limitsRedis?.disconnect();
     },

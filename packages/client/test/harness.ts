@@ -12,6 +12,7 @@ import {
   startServices,
   type ParleyConfig,
   type ParleyServices,
+  type StartServicesOptions,
   type StreamEvent,
 } from "@parley/api";
 import type { Clock } from "@parley/auth";
@@ -93,6 +94,8 @@ export interface StartTestServerOptions {
   trustedProxies?: readonly string[];
   /** Limits beyond the send rate (sign-ups, per-connection limits). */
   config?: Pick<ParleyConfig, "signUpRate" | "transportLimits" | "webSocketKeepAlive">;
+  /** Web Push settings (a test push service's certificate authority, retry timing). */
+  push?: StartServicesOptions["push"];
 }
 
 export const testOrigin = "http://parley.test";
@@ -104,6 +107,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
     clock: options.clock,
     redisUrl: options.redisUrl,
     feedPollIntervalMs: 500,
+    push: options.push,
     config: {
       allowedOrigins: [testOrigin],
       sendRate: options.sendRate ?? { burst: 30, perSecond: 10 },

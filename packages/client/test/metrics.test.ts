@@ -79,6 +79,7 @@ describe("/metrics", () => {
     expect(valueOf(samples, "parley_send_largest_batch")).toBeGreaterThanOrEqual(1);
     expect(valueOf(samples, "parley_send_retried_alone_total")).toBe(0);
     expect(valueOf(samples, "parley_expiry_backlog_messages")).toBe(0);
+    expect(valueOf(samples, "parley_push_queue_notifications")).toBe(0);
     // Bob's stream: one socket, one subscription, five live deliveries.
     expect(valueOf(samples, "parley_websocket_connections")).toBe(1);
     expect(valueOf(samples, "parley_stream_subscriptions")).toBe(1);

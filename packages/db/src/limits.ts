@@ -48,3 +48,8 @@ export const forwardMaxConversations = 20;
 
 /** Stream positions are decimal event ids; anything longer cannot be one. */
 export const eventIdMaxCharacters = 32;
+
+/** A push subscription's endpoint URL, as browsers' push services hand them out. */
+export const pushEndpointMaxCharacters = 2_048;
+/** The user agent a device reports with its push subscription. */
+export const pushUserAgentMaxCharacters = 512;

@@ -6,6 +6,7 @@ import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 
 import type { ConversationSummary, MessageView } from "../../lib/api-types";
 import { useChatStore, useMe } from "../../lib/chat-context";
 import { conversationTitle, nameOf } from "../../lib/people";
+import { MentionSuggestions, useMentionSuggestions } from "../notifications/mention-suggestions";
 import { IconButton } from "../ui/button";
 import { CheckIcon, CloseIcon, EditIcon, ReplyIcon, SendIcon } from "../ui/icons";
 
@@ -51,6 +52,7 @@ export function Composer({
   useEffect(() => {
     if (window.matchMedia("(pointer: fine)").matches) inputRef.current?.focus({ preventScroll: true });
   }, []);
+  const mentions = useMentionSuggestions({ inputRef, text, setText, conversation, meId: me.id });
 
   const trimmed = text.trim();
   const tooLong = Array.from(trimmed).length > messageBodyMaxCharacters;
@@ -79,6 +81,7 @@ export function Composer({
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (mentions.handleKeyDown(event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       void submit();
@@ -117,6 +120,7 @@ export function Composer({
             </IconButton>
           </div>
         )}
+        <MentionSuggestions state={mentions} />
         <div className="flex items-end gap-2">
           <label className="min-w-0 flex-1">
             <span className="sr-only">Message {conversationTitle(conversation, me.id)}</span>

@@ -10,6 +10,7 @@ import { useChatStore, useMe } from "../../lib/chat-context";
 import { nameOf } from "../../lib/people";
 import { applyThemePreference, readThemePreference, themePreferences, type ThemePreference } from "../../lib/theme";
 import { formatFullDate } from "../../lib/time-format";
+import { NotificationSettings } from "../notifications/notification-settings";
 import { ScreenHeader } from "../shell/screen-header";
 import { Avatar } from "../ui/avatar";
 import { Button } from "../ui/button";
@@ -311,6 +312,9 @@ export function SettingsScreen() {
           </Card>
           <Card title="Appearance">
             <ThemePicker />
+          </Card>
+          <Card title="Notifications">
+            <NotificationSettings />
           </Card>
           <Card title="Password">
             <PasswordForm />

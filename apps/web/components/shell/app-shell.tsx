@@ -6,6 +6,7 @@ import { useEffect, useRef, useState, type ReactNode } from "react";
 import { createBrowserClient } from "../../lib/browser-client";
 import { ChatStoreProvider } from "../../lib/chat-context";
 import { ChatStore } from "../../lib/chat-store";
+import { NotificationsProvider } from "../notifications/notifications-provider";
 import { Sidebar } from "../sidebar/sidebar";
 import { Button } from "../ui/button";
 import { ConnectionBanner } from "./connection-banner";
@@ -81,6 +82,7 @@ export function AppShell({ children }: { children: ReactNode }) {
   const detailOpen = pathname !== "/chats";
   return (
     <ChatStoreProvider store={store}>
+      <NotificationsProvider>
       <div className="flex h-dvh flex-col overflow-hidden bg-white dark:bg-zinc-950">
         <SkipLink detailOpen={detailOpen} />
         <ConnectionBanner />
@@ -97,6 +99,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         </div>
         <Notices />
       </div>
+      </NotificationsProvider>
     </ChatStoreProvider>
   );
 }

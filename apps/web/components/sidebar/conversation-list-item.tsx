@@ -10,7 +10,8 @@ import { previewSystemNotice, systemNoticeOf } from "../../lib/system-notices";
 import { conversationTitle, directPeerOf, nameOf } from "../../lib/people";
 import { formatListTime } from "../../lib/time-format";
 import { Avatar } from "../ui/avatar";
-import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon } from "../ui/icons";
+import { AlertIcon, BellOffIcon, CheckIcon, ClockIcon, DoubleCheckIcon } from "../ui/icons";
+import { useNotifications } from "../notifications/notifications-provider";
 import { typingText } from "../conversation/typing-text";
 
 const deliveryLabels: Record<DeliveryState, string> = { sending: "Sending", failed: "Not sent", sent: "Sent", read: "Read" };
@@ -67,6 +68,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
       ? deliveryStateOf(conversation, last, me.id)
       : null;
   const unread = conversation.unreadCount;
+  const muted = useNotifications().mutes[conversation.id] !== undefined;
 
   return (
     <Link
@@ -84,6 +86,12 @@ export function ConversationListItem({ conversation, active }: { conversation: C
           <span className={`min-w-0 flex-1 truncate ${unread > 0 ? "font-semibold" : "font-medium"}`} data-testid="conversation-title">
             {title}
           </span>
+          {muted && (
+            <span data-testid="muted-icon" title="Muted" className={active ? "text-sky-100" : "text-zinc-400"}>
+              <span className="sr-only">Muted</span>
+              <BellOffIcon size={14} />
+            </span>
+          )}
           {delivery && (
             <span
               className={delivery === "failed" ? "text-rose-500" : active ? "text-white" : "text-sky-600"}
@@ -114,7 +122,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
               data-testid="unread-badge"
               aria-label={`${unread} unread`}
               className={`flex h-5 min-w-5 shrink-0 items-center justify-center rounded-full px-1.5 text-xs font-semibold ${
-                active ? "bg-white text-sky-700" : "bg-sky-700 text-white"
+                active ? "bg-white text-sky-700" : muted ? "bg-zinc-500 text-white dark:bg-zinc-600" : "bg-sky-700 text-white"
               }`}
             >
               {unread > 99 ? "99+" : unread}

@@ -4,6 +4,7 @@ import type {
   MessageView,
   PublicUser,
 } from "../domain/views";
+import type { MuteView } from "../domain/notifications";
 
 /** Stored in the event log and replayed on resume, addressed to a conversation's members. */
 export type ConversationEvent =
@@ -43,7 +44,9 @@ export type UserEvent =
   | { type: "block.added" | "block.removed"; userId: string }
   | { type: "profile.updated"; user: PublicUser }
   /** A session of this user ended (logout, revoke, password change): that device's stream closes. */
-  | { type: "session.revoked"; sessionId: string };
+  | { type: "session.revoked"; sessionId: string }
+  /** The user muted (or, with `mute` null, unmuted) a conversation on one of their devices. */
+  | { type: "mute.changed"; conversationId: string; mute: MuteView | null };
 
 export type DurableEvent = ConversationEvent | UserEvent;
 
