@@ -305,6 +305,23 @@ describe.each(drivers)("attachments on %s storage", (driver) => {
     expect((await download(bob, voice?.url as string, { range: `bytes=${(voice?.size ?? 0) + 5}-` })).status).toBe(416);
   });
 
+  it("forwards a message with its files as copies that outlive the original", async () => {
+    const attachmentId = await alice.client.uploadAttachment({ conversationId: direct, file: await png(48, 24), name: "forward-me.png" });
+    const original = await send(alice, direct, [attachmentId], "caption");
+    const { messages, refused } = await alice.client.api.messages.forward.mutate({ messageId: original.id, toConversationIds: [group, randomUUID()] });
+    expect(refused).toHaveLength(1);
+    const [copy] = messages;
+    expect(copy?.kind).toBe("image");
+    expect(copy?.body).toBe("caption");
+    expect(copy?.attachments[0]).toMatchObject({ name: "forward-me.png", width: 48, height: 24 });
+    expect(copy?.attachments[0]?.id).not.toBe(attachmentId);
+    await alice.client.api.messages.delete.mutate({ messageId: original.id });
+    const response = await download(bob, copy?.attachments[0]?.url as string);
+    expect(response.status).toBe(200);
+    expect((await sharp(Buffer.from(await response.arrayBuffer())).metadata()).width).toBe(48);
+    expect(await queryRows(server.database, "select 1 from attachments where message_id is null and uploader_id = $1 and conversation_id <> all($2::uuid[])", [alice.user.id, [direct, group]])).toEqual([]);
+  });
+
   it("sends a sticker from the pack", async () => {
     const stickers = await alice.client.api.stickers.list.query();
     expect(stickers.length).toBeGreaterThanOrEqual(12);
