@@ -322,6 +322,36 @@ describe.each(drivers)("attachments on %s storage", (driver) => {
     expect(await queryRows(server.database, "select 1 from attachments where message_id is null and uploader_id = $1 and conversation_id <> all($2::uuid[])", [alice.user.id, [direct, group]])).toEqual([]);
   });
 
+  it("sets a profile picture: square, small, without EXIF, shown to others and announced to friends", async () => {
+    const bobEvents = await listen(bob.client);
+    const photo = await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 0, g: 160, b: 90 } } })
+      .jpeg()
+      .withExif({ IFD0: { Make: "AvatarCam", Model: "Secret-Avatar-Model" } })
+      .toBuffer();
+    const me = await alice.client.uploadAvatar({ file: photo, contentType: "image/jpeg", crop: { x: 50, y: 0, side: 200 } });
+    expect(me.avatarUrl).toMatch(/^\/api\/media\/avatars\/[0-9a-f-]{36}\.webp$/);
+    const announced = await bobEvents.next((event): event is Extract<StreamEvent, { type: "profile.updated" }> => event.type === "profile.updated" && event.user.avatarUrl === me.avatarUrl);
+    expect(announced.user.id).toBe(alice.user.id);
+    const response = await download(carol, me.avatarUrl as string);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("image/webp");
+    const served = Buffer.from(await response.arrayBuffer());
+    const metadata = await sharp(served).metadata();
+    expect([metadata.width, metadata.height, metadata.exif]).toEqual([256, 256, undefined]);
+    expect(served.toString("latin1")).not.toContain("Secret-Avatar-Model");
+    const conversation = await bob.client.api.conversations.get.query({ conversationId: direct });
+    expect(conversation.members.find((member) => member.userId === alice.user.id)?.avatarUrl).toBe(me.avatarUrl);
+    expect((await alice.client.api.auth.me.query()).avatarUrl).toBe(me.avatarUrl);
+
+    const replaced = await alice.client.uploadAvatar({ file: await png(64, 64), contentType: "image/png" });
+    expect(replaced.avatarUrl).not.toBe(me.avatarUrl);
+    expect((await download(bob, me.avatarUrl as string)).status).toBe(404);
+    await expectRefusal(alice.client.uploadAvatar({ file: Buffer.from("not an image"), contentType: "image/png" }), "BAD_REQUEST");
+    await expectRefusal(alice.client.api.users.createAvatarUpload.mutate({ size: 10, contentType: "image/svg+xml" }), "BAD_REQUEST");
+    expect((await alice.client.api.users.removeAvatar.mutate()).avatarUrl).toBeNull();
+    expect((await download(bob, replaced.avatarUrl as string)).status).toBe(404);
+  });
+
   it("sends a sticker from the pack", async () => {
     const stickers = await alice.client.api.stickers.list.query();
     expect(stickers.length).toBeGreaterThanOrEqual(12);

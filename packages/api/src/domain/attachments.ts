@@ -1,3 +1,5 @@
+import type { Readable } from "node:stream";
+
 import { and, eq, isNull, lt, sql } from "drizzle-orm";
 
 import { attachmentNameMaxCharacters, unsentUploadLifetimeMs } from "@parley/db/limits";
@@ -107,17 +109,24 @@ async function requirePendingUpload(db: Executor, input: { userId: string; attac
 /** Parley's upload route (local storage): the bytes of a pending upload, at most its declared size. */
 export async function receiveUpload(
   services: AttachmentServices,
-  input: { userId: string; attachmentId: string; body: NodeJS.ReadableStream; declaredLength: number | null },
+  input: { userId: string; attachmentId: string; body: Readable; declaredLength: number | null },
 ): Promise<void> {
   const row = await requirePendingUpload(services.db, input);
   if (row.readyAt) throw new DomainError("CONFLICT", "This upload is already complete");
-  if (input.declaredLength !== null && input.declaredLength > row.sizeBytes) {
-    throw new DomainError("BAD_REQUEST", `This upload was announced as ${row.sizeBytes} bytes`);
-  }
+  await writeUploadBytes(services, { ...row, body: input.body, declaredLength: input.declaredLength });
+}
+
+/** Stores an upload's bytes through Parley's route, refusing any beyond the announced size. */
+export async function writeUploadBytes(
+  services: Pick<ParleyServices, "blobStore">,
+  upload: { storageKey: string; contentType: string; sizeBytes: number; body: Readable; declaredLength: number | null },
+): Promise<void> {
+  const tooLarge = `This upload was announced as ${upload.sizeBytes} bytes`;
+  if (upload.declaredLength !== null && upload.declaredLength > upload.sizeBytes) throw new DomainError("BAD_REQUEST", tooLarge);
   try {
-    await services.blobStore.write(row.storageKey, input.body as import("node:stream").Readable, { contentType: row.contentType, maxBytes: row.sizeBytes });
+    await services.blobStore.write(upload.storageKey, upload.body, { contentType: upload.contentType, maxBytes: upload.sizeBytes });
   } catch (error) {
-    if (error instanceof BlobTooLargeError) throw new DomainError("BAD_REQUEST", `This upload was announced as ${row.sizeBytes} bytes`);
+    if (error instanceof BlobTooLargeError) throw new DomainError("BAD_REQUEST", tooLarge);
     throw error;
   }
 }
