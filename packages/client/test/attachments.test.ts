@@ -249,6 +249,19 @@ describe.each(drivers)("attachments on %s storage", (driver) => {
     expect(history.messages.find((message) => message.id === sent.id)?.attachments).toEqual([]);
   });
 
+  it("removes the files of a disappearing message once it expires", async () => {
+    const timed = (await alice.client.api.conversations.createGroup.mutate({ title: "Timed", memberIds: [bob.user.id] })).id;
+    await alice.client.api.conversations.setDisappearing.mutate({ conversationId: timed, seconds: 30, startsAt: "send" });
+    const attachmentId = await alice.client.uploadAttachment({ conversationId: timed, file: await png(40, 40), name: "brief.png" });
+    const sent = await send(alice, timed, [attachmentId]);
+    const [row] = await queryRows<{ storage_key: string; thumbnail_key: string }>(server.database, "select storage_key, thumbnail_key from attachments where id = $1", [attachmentId]);
+    clock.advance(31_000);
+    // Past its expiry no one can fetch it, even before the sweeper (once a second) purges it.
+    expect((await download(bob, sent.attachments[0]?.url as string)).status).toBe(404);
+    await expect.poll(() => server.services.blobStore.size(row?.storage_key as string), { timeout: 5_000 }).toBeNull();
+    expect(await server.services.blobStore.size(row?.thumbnail_key as string)).toBeNull();
+  });
+
   it("sweeps uploads that were never sent once a day has passed", async () => {
     const keptId = await alice.client.uploadAttachment({ conversationId: group, file: await png(), name: "kept.png" });
     const kept = await send(alice, group, [keptId]);
