@@ -43,6 +43,7 @@ function pendingAsMessage(entry: OutboxEntry): MessageView {
     expiresAfterReadSeconds: null,
     forwardedFrom: null,
     reactions: [],
+    attachments: [],
   };
 }
 
