@@ -384,11 +384,23 @@ describe.each(drivers)("attachments on %s storage", (driver) => {
   });
 });
 
-describe("the SDK on Node", () => {
+describe("the SDK on Node, and the upload rate", () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ config: { media: { uploadsPerMinute: 2 } } });
+  });
+
+  it("refuses uploads and stickers past UPLOAD_RATE_PER_MINUTE", async () => {
+    const [alice, bob] = await Promise.all([server.signUp("alice"), server.signUp("bob")]);
+    await befriend(alice, bob);
+    const conversationId = (await alice.client.api.conversations.openDirect.mutate({ userId: bob.user.id })).id;
+    await alice.client.uploadAttachment({ conversationId, file: await png(), name: "1.png" });
+    await alice.client.api.attachments.createSticker.mutate({ conversationId, stickerId: "sun" });
+    await expectRefusal(alice.client.uploadAttachment({ conversationId, file: await png(), name: "3.png" }), "TOO_MANY_REQUESTS", /too fast/);
+    await expectRefusal(alice.client.api.attachments.createSticker.mutate({ conversationId, stickerId: "sun" }), "TOO_MANY_REQUESTS");
+    // The allowance is per user.
+    await bob.client.uploadAttachment({ conversationId, file: await png(), name: "bob.png" });
   });
 
   afterAll(async () => {

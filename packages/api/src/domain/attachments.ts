@@ -49,6 +49,16 @@ export async function loadAttachments(db: Executor, messageIds: string[]): Promi
   return byMessage;
 }
 
+/** One of the user's uploads per minute (UPLOAD_RATE_PER_MINUTE); TOO_MANY_REQUESTS past it. */
+export async function takeUploadAllowance(services: Pick<ParleyServices, "uploadLimiter">, userId: string): Promise<void> {
+  const decision = await services.uploadLimiter.take(userId);
+  if (!decision.allowed) {
+    throw new DomainError("TOO_MANY_REQUESTS", "You are uploading files too fast; try again shortly", {
+      retryAfterSeconds: decision.retryAfterSeconds,
+    });
+  }
+}
+
 export interface CreatedUpload {
   attachmentId: string;
   upload: UploadTarget;
@@ -71,12 +81,7 @@ export async function createUpload(
   if (!typeAllowed(contentType, allowedTypes)) {
     throw new DomainError("BAD_REQUEST", `Files of type ${contentType} cannot be sent here`);
   }
-  const decision = await services.uploadLimiter.take(input.userId);
-  if (!decision.allowed) {
-    throw new DomainError("TOO_MANY_REQUESTS", "You are uploading files too fast; try again shortly", {
-      retryAfterSeconds: decision.retryAfterSeconds,
-    });
-  }
+  await takeUploadAllowance(services, input.userId);
   const attachmentId = crypto.randomUUID();
   const storageKey = `uploads/${attachmentId}`;
   await services.db.insert(attachments).values({
@@ -210,6 +215,7 @@ export async function createSticker(
   const sticker = findSticker(input.stickerId);
   if (!sticker) throw new DomainError("NOT_FOUND", "There is no such sticker");
   await requireMembership(services.db, { conversationId: input.conversationId, userId: input.userId });
+  await takeUploadAllowance(services, input.userId);
   const art = await renderSticker(sticker.id);
   const now = services.clock.now();
   const [row] = await services.db

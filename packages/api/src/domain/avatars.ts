@@ -8,7 +8,7 @@ import { transactionWithEvents, type EmitEvent } from "../events/transaction";
 import { processedImageTypes, squareAvatar, UnreadableImageError } from "../media/images";
 import { inspectUpload, RefusedUploadError } from "../media/inspect-upload";
 import type { ParleyServices } from "../services";
-import { deleteBlobs, mediaEndpoint, type CreatedUpload } from "./attachments";
+import { deleteBlobs, mediaEndpoint, takeUploadAllowance, type CreatedUpload } from "./attachments";
 import type { Executor } from "./membership";
 import { friendIdsOf } from "./relationships";
 import { publicUserColumns } from "./users";
@@ -30,12 +30,7 @@ export async function createAvatarUpload(
   if (input.size > services.config.media.maxUploadBytes) {
     throw new DomainError("BAD_REQUEST", `A file can be at most ${services.config.media.maxUploadBytes} bytes`);
   }
-  const decision = await services.uploadLimiter.take(input.userId);
-  if (!decision.allowed) {
-    throw new DomainError("TOO_MANY_REQUESTS", "You are uploading files too fast; try again shortly", {
-      retryAfterSeconds: decision.retryAfterSeconds,
-    });
-  }
+  await takeUploadAllowance(services, input.userId);
   const uploadId = crypto.randomUUID();
   await services.db.insert(avatarUploads).values({
     id: uploadId,
