@@ -202,6 +202,25 @@ describe("server.ts", () => {
     expect(await upgradeStatus(server, { cookie, origin: server.url })).toBe(101);
   });
 
+  it("takes uploads larger than the API's body limit on /api/media and serves them to members only", async () => {
+    const alice = await signUp(server, "alice");
+    const bob = await signUp(server, "bob");
+    clients.push(alice.client, bob.client);
+    await alice.client.api.friends.request.mutate({ username: bob.username });
+    await bob.client.api.friends.accept.mutate({ userId: alice.user.id });
+    const conversation = await alice.client.api.conversations.openDirect.mutate({ userId: bob.user.id });
+    const bytes = Buffer.alloc(600 * 1024, "parley ");
+    const attachmentId = await alice.client.uploadAttachment({ conversationId: conversation.id, file: bytes, name: "notes.txt", contentType: "text/plain" });
+    const sent = await alice.client.api.messages.send.mutate({ conversationId: conversation.id, clientId: randomUUID(), attachmentIds: [attachmentId] });
+    const url = new URL(sent.attachments[0]?.url as string, server.url);
+    const refused = await fetch(url);
+    expect(refused.status).toBe(401);
+    const served = await fetch(url, { headers: { authorization: `Bearer ${bob.client.token}` } });
+    expect(served.status).toBe(200);
+    expect(served.headers.get("content-disposition")).toMatch(/^attachment;/);
+    expect(Buffer.from(await served.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
   it("refuses request bodies over the limit, and stays up", async () => {
     const tooLarge = Buffer.alloc(300 * 1024, "a");
     const declared = await rawPost(server, {

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 import { z } from "zod";
 
-import { limitsFromEnv, pushFromEnv, readEnv, serverEnvSchema, type LogLevel } from "@parley/api/env";
+import { limitsFromEnv, pushFromEnv, readEnv, serverEnvSchema, storageFromEnv, type LogLevel } from "@parley/api/env";
 
 /** Relative DATA_DIR values resolve here: npm runs workspace scripts inside apps/web, not where you typed. */
 export const repositoryRoot = fileURLToPath(new URL("../../..", import.meta.url));
@@ -40,6 +40,8 @@ export interface ServerEnv {
   metricsPort: number | undefined;
   /** Web Push VAPID keys and subject; absent keys are made once and kept in the database. */
   push: ReturnType<typeof pushFromEnv>;
+  /** Attachments: `<dataDir>/media`, or the S3 bucket when S3_BUCKET is set. */
+  storage: ReturnType<typeof storageFromEnv>;
 }
 
 /**
@@ -59,6 +61,7 @@ export function loadDotEnvFile(): string | null {
  */
 export function readServerEnv(source?: Record<string, string | undefined>): ServerEnv {
   const env = readEnv(webEnvSchema, source);
+  const dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(repositoryRoot, env.DATA_DIR);
   return {
     nodeEnv: env.NODE_ENV,
     databaseUrl: env.DATABASE_URL,
@@ -66,12 +69,13 @@ export function readServerEnv(source?: Record<string, string | undefined>): Serv
     port: env.PORT,
     host: env.HOST,
     allowedOrigins: env.ALLOWED_ORIGINS ?? [`http://localhost:${env.PORT}`, `http://127.0.0.1:${env.PORT}`],
-    dataDir: isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(repositoryRoot, env.DATA_DIR),
+    dataDir,
     logLevel: env.LOG_LEVEL,
     sendRate: { burst: env.SEND_RATE_BURST, perSecond: env.SEND_RATE_PER_SECOND },
     limits: limitsFromEnv(env),
     trustedProxies: env.TRUSTED_PROXIES ?? [],
     metricsPort: env.METRICS_PORT,
     push: pushFromEnv(env),
+    storage: storageFromEnv(env, dataDir),
   };
 }

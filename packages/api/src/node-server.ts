@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { createDb } from "@parley/db/client";
 import { migrate } from "@parley/db/migrate";
 
-import { limitsFromEnv, nodeServerEnvSchema, pushFromEnv, readEnv, type LogLevel } from "./env";
+import { limitsFromEnv, nodeServerEnvSchema, pushFromEnv, readEnv, storageFromEnv, type LogLevel } from "./env";
 import type { Logger } from "./logger";
 import { serveMetrics } from "./metrics";
 import { startServices } from "./start-services";
@@ -97,7 +97,9 @@ async function main(): Promise<void> {
     feedPollIntervalMs: env.FEED_POLL_INTERVAL_MS,
     presenceTiming: { heartbeatMs: env.PRESENCE_HEARTBEAT_MS, nodeTtlMs: env.PRESENCE_NODE_TTL_MS },
     push: pushFromEnv(env),
+    blobStore: storageFromEnv(env, env.DATA_DIR),
     config: {
+      media: limits.media,
       allowedOrigins: env.ALLOWED_ORIGINS ?? [],
       sendRate: { burst: env.SEND_RATE_BURST, perSecond: env.SEND_RATE_PER_SECOND },
       signUpRate: limits.signUpRate,

@@ -1,3 +1,4 @@
+import { attachmentsRouter } from "./router/attachments";
 import { authRouter } from "./router/auth";
 import { conversationsRouter } from "./router/conversations";
 import { eventsRouter } from "./router/events";
@@ -5,6 +6,7 @@ import { friendsRouter } from "./router/friends";
 import { messagesRouter } from "./router/messages";
 import { notificationsRouter } from "./router/notifications";
 import { pushRouter } from "./router/push";
+import { stickersRouter } from "./router/stickers";
 import { usersRouter } from "./router/users";
 import { createTRPCRouter } from "./trpc";
 
@@ -17,6 +19,8 @@ export const appRouter = createTRPCRouter({
   events: eventsRouter,
   push: pushRouter,
   notifications: notificationsRouter,
+  attachments: attachmentsRouter,
+  stickers: stickersRouter,
 });
 
 export type AppRouter = typeof appRouter;

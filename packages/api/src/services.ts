@@ -7,6 +7,7 @@ import type { FairShare } from "./fair-share";
 import type { Logger } from "./logger";
 import type { ParleyMetrics } from "./metrics";
 import type { RateLimiter, RateLimitOptions } from "./rate-limit";
+import type { BlobStore } from "./storage/blob-store";
 import type { TransportLimits } from "./transport/limits";
 import type { EventFeed } from "./realtime/feed";
 import type { Presence } from "./realtime/presence";
@@ -33,6 +34,16 @@ export interface ParleyConfig {
   transportLimits?: Partial<TransportLimits>;
   /** How often silent WebSockets are pinged and how long an answer may take (defaults in transport/websocket.ts). */
   webSocketKeepAlive?: { sweepMs: number; pongWaitMs: number };
+  /** Upload limits; each one left out takes its default (MAX_UPLOAD_BYTES and the rest in env.ts). */
+  media?: Partial<MediaLimits>;
+}
+
+export interface MediaLimits {
+  maxUploadBytes: number;
+  /** Exact types and `family/*` patterns, checked against the declared type and the sniffed one. */
+  allowedTypes: string[];
+  /** Uploads (and stickers) one user may start per minute. */
+  uploadsPerMinute: number;
 }
 
 /** Everything a request handler may use; one instance per process. */
@@ -51,6 +62,10 @@ export interface ParleyServices {
   push: { publicKey: string };
   /** Per user; shared through Redis when there is one, like every limit below. */
   sendLimiter: RateLimiter;
+  /** Per user: uploads started. */
+  uploadLimiter: RateLimiter;
+  /** Attachment, thumbnail and avatar bytes: local disk or S3-compatible storage. */
+  blobStore: BlobStore;
   /** Per client address; null when the config sets no sign-up limit. */
   signUpLimiter: RateLimiter | null;
   /** A few running calls per caller at a time, so that one client's flood waits behind itself. */
@@ -59,7 +74,7 @@ export interface ParleyServices {
   loginAttempts: AttemptLocks;
   clock: Clock;
   logger: Logger;
-  config: ParleyConfig;
+  config: ParleyConfig & { media: MediaLimits };
   /** This process's Prometheus series, served on METRICS_PORT when it is set. */
   metrics: ParleyMetrics;
 }

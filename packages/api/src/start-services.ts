@@ -25,6 +25,16 @@ import { createRedisBus, eventLogNamespace, redisRetryDelayMs } from "./realtime
 import { createTypingService, typingRate } from "./realtime/typing";
 import { createLocalViewing, createRedisViewing } from "./realtime/viewing";
 import type { ParleyConfig, ParleyServices } from "./services";
+import type { MediaLimits, ParleyConfig, ParleyServices } from "./services";
+import { deleteBlobs, sweepUnsentUploads } from "./domain/attachments";
+import { sweepUnusedAvatarUploads } from "./domain/avatars";
+import { defaultUploadTypes } from "./env";
+import type { BlobStoreConfig } from "./storage/blob-store";
+import { createBlobStore } from "./storage/create-blob-store";
+import { uploadDefaultMaxBytes } from "@parley/db/limits";
+
+/** How often uploads that were never sent are looked for (they go a day after their creation). */
+const uploadSweepIntervalMs = 10 * 60 * 1_000;
 
 export interface StartServicesOptions {
   db: Database;
@@ -34,6 +44,8 @@ export interface StartServicesOptions {
   clock?: Clock;
   logger?: Logger;
   feedPollIntervalMs?: number;
+  /** Attachment storage; absent: a folder `media` under the working directory's `.data`. */
+  blobStore?: BlobStoreConfig;
   /** Redis presence timing: how often a process proves it is alive, and when silence means it is gone. */
   presenceTiming?: { heartbeatMs: number; nodeTtlMs: number };
   /** Web Push: the VAPID keys (default: made once and kept in the database) and subject. */
@@ -92,6 +104,20 @@ export async function startServices(
     return createRedisRateLimiter({ ...rate, redis: limitsRedis, prefix: `parley:${redis.namespace}:limit:${name}`, fallback: local, logger });
   };
   const signUpLimiter = options.config.signUpRate ? limiter("sign-up", options.config.signUpRate) : null;
+  const media: MediaLimits = {
+    maxUploadBytes: uploadDefaultMaxBytes,
+    allowedTypes: defaultUploadTypes,
+    uploadsPerMinute: 30,
+    ...options.config.media,
+  };
+  const blobStore = createBlobStore(options.blobStore ?? { driver: "local", directory: ".data/media" });
+  const uploadSweeper = setInterval(() => {
+    const sweepServices = { db: options.db, blobStore, clock, logger };
+    Promise.all([sweepUnsentUploads(sweepServices), sweepUnusedAvatarUploads(sweepServices)]).catch((error: unknown) =>
+      logger.warn({ err: String(error) }, "unsent upload sweep failed"),
+    );
+  }, uploadSweepIntervalMs);
+  uploadSweeper.unref();
   const messageWriter = createMessageWriter({ db: options.db, now: () => clock.now(), publish: (events) => feed.publish(events) });
   const viewing =
     limitsRedis && redis
@@ -122,7 +148,13 @@ export async function startServices(
       void viewing.forgetSession(userId, event.sessionId).catch(() => {});
     }
   });
-  const expirySweeper = startExpirySweeper({ db: options.db, clock, logger, publish: (events) => feed.publish(events) });
+  const expirySweeper = startExpirySweeper({
+    db: options.db,
+    clock,
+    logger,
+    publish: (events) => feed.publish(events),
+    deleteBlobs: (keys) => deleteBlobs({ blobStore, logger }, keys),
+  });
   return {
     db: options.db,
     bus,
@@ -135,6 +167,8 @@ export async function startServices(
     push: { publicKey: vapidKeys.publicKey },
     typing: createTypingService({ feed, clock, limiter: limiter("typing", typingRate) }),
     sendLimiter: limiter("send", options.config.sendRate),
+    uploadLimiter: limiter("upload", { burst: media.uploadsPerMinute, perSecond: media.uploadsPerMinute / 60 }),
+    blobStore,
     signUpLimiter,
     fairShare: new FairShare({
       runningPerCaller: options.config.transportLimits?.maxCallsRunningPerCaller ?? defaultTransportLimits.maxCallsRunningPerCaller,
@@ -145,11 +179,12 @@ export async function startServices(
         : createLocalAttemptLocks(),
     clock,
     logger,
-    config: options.config,
+    config: { ...options.config, media },
     stop: async () => {
       // Presence announces its departures over the bus, so it stops first.
       await redisPresence?.stop();
       await maintenance.stop();
+      clearInterval(uploadSweeper);
       await expirySweeper.stop();
       await pushPlanner.stop();
       await pushSender.stop();

@@ -44,6 +44,7 @@ function pendingAsMessage(entry: OutboxEntry): MessageView {
     expiresAfterReadSeconds: null,
     forwardedFrom: null,
     reactions: [],
+    attachments: [],
   };
 }
 
