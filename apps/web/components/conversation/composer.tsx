@@ -7,7 +7,8 @@ import type { ConversationSummary, MessageView } from "../../lib/api-types";
 import { useChatStore, useMe } from "../../lib/chat-context";
 import { conversationTitle, nameOf } from "../../lib/people";
 import { IconButton } from "../ui/button";
-import { CheckIcon, CloseIcon, EditIcon, ReplyIcon, SendIcon } from "../ui/icons";
+import { CheckIcon, CloseIcon, EditIcon, ReplyIcon, SendIcon, SmileIcon } from "../ui/icons";
+import { EmojiPanel } from "./emoji-panel";
 
 export function Composer({
   conversation,
@@ -28,7 +29,32 @@ export function Composer({
   const me = useMe();
   const [text, setText] = useState("");
   const [draftBeforeEdit, setDraftBeforeEdit] = useState("");
+  const [choosingEmoji, setChoosingEmoji] = useState(false);
   const inputRef = useRef<HTMLTextAreaElement>(null);
+  const emojiAreaRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (!choosingEmoji) return;
+    const onPointerDown = (event: PointerEvent) => {
+      if (!emojiAreaRef.current?.contains(event.target as Node)) setChoosingEmoji(false);
+    };
+    document.addEventListener("pointerdown", onPointerDown);
+    return () => document.removeEventListener("pointerdown", onPointerDown);
+  }, [choosingEmoji]);
+
+  /** Puts the emoji where the caret is, replacing any selection, and keeps typing there. */
+  function insertEmoji(emoji: string) {
+    const input = inputRef.current;
+    const start = input?.selectionStart ?? text.length;
+    const end = input?.selectionEnd ?? text.length;
+    const next = `${text.slice(0, start)}${emoji}${text.slice(end)}`;
+    setText(next);
+    if (!editing) store.announceTyping(conversation.id);
+    requestAnimationFrame(() => {
+      const caret = start + emoji.length;
+      input?.setSelectionRange(caret, caret);
+    });
+  }
 
   // Editing puts the message in the box; leaving the edit brings the draft back.
   const [shownEditId, setShownEditId] = useState<string | null>(null);
@@ -113,6 +139,32 @@ export function Composer({
           </div>
         )}
         <div className="flex items-end gap-2">
+          <div ref={emojiAreaRef} className="relative shrink-0">
+            <IconButton
+              label="Emoji"
+              aria-expanded={choosingEmoji}
+              onClick={() => setChoosingEmoji((open) => !open)}
+              className="size-11"
+            >
+              <SmileIcon size={22} />
+            </IconButton>
+            {choosingEmoji && (
+              <div
+                role="dialog"
+                aria-label="Emoji"
+                onKeyDown={(event) => {
+                  if (event.key === "Escape") {
+                    event.stopPropagation();
+                    setChoosingEmoji(false);
+                    inputRef.current?.focus();
+                  }
+                }}
+                className="absolute bottom-full left-0 z-30 mb-2 w-[min(22rem,calc(100vw-1rem))] overflow-hidden rounded-2xl bg-white shadow-xl ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-700"
+              >
+                <EmojiPanel onPick={insertEmoji} />
+              </div>
+            )}
+          </div>
           <label className="min-w-0 flex-1">
             <span className="sr-only">Message {conversationTitle(conversation, me.id)}</span>
             <textarea

@@ -21,6 +21,7 @@ import {
   TimerIcon,
   TrashIcon,
 } from "../ui/icons";
+import { MessageText } from "./message-text";
 import { ReactionPicker } from "./reaction-picker";
 
 export interface DisplayedMessage {
@@ -180,7 +181,7 @@ export const MessageBubble = memo(function MessageBubble({
             data-testid="message-body"
             className={`break-words whitespace-pre-wrap [overflow-wrap:anywhere] ${deleted ? "italic opacity-70" : ""}`}
           >
-            {deleted ? "Message deleted" : message.body}
+            {deleted ? "Message deleted" : <MessageText text={message.body ?? ""} own={own} />}
             {/* Room for the time and ticks that sit in the bubble's corner. */}
             <span aria-hidden="true" className={`inline-block ${metaSpacerWidth(own, Boolean(message.editedAt) && !deleted, message.expiresAt !== null || message.expiresAfterReadSeconds !== null)}`} />
           </p>
