@@ -61,6 +61,7 @@ const guardedConstraints = {
   reactions_emoji_length: checkViolation,
   attachments_storage_key: uniqueViolation,
   attachments_size_nonnegative: checkViolation,
+  attachments_blob_or_sticker: checkViolation,
   events_one_audience: checkViolation,
   event_counter_single_row: checkViolation,
 } as const;
@@ -543,9 +544,10 @@ describe("reactions", () => {
 });
 
 describe("attachments", () => {
-  const attachmentFor = (uploaderId: string, values: Partial<typeof attachments.$inferInsert> = {}) =>
+  const attachmentFor = async (uploaderId: string, values: Partial<typeof attachments.$inferInsert> = {}) =>
     db.insert(attachments).values({
       uploaderId,
+      conversationId: (await createGroup()).id,
       storageKey: randomName("blob"),
       fileName: "photo.jpg",
       contentType: "image/jpeg",
@@ -564,6 +566,14 @@ describe("attachments", () => {
     const uploader = await createUser();
     await expectViolation(attachmentFor(uploader.id, { sizeBytes: -1 }), "attachments_size_nonnegative");
     await attachmentFor(uploader.id, { sizeBytes: 0 });
+    expect(await db.$count(attachments, eq(attachments.uploaderId, uploader.id))).toBe(1);
+  });
+
+  it("has a blob in storage or is a sticker from the pack, never both or neither", async () => {
+    const uploader = await createUser();
+    await expectViolation(attachmentFor(uploader.id, { stickerId: "wave" }), "attachments_blob_or_sticker");
+    await expectViolation(attachmentFor(uploader.id, { storageKey: null }), "attachments_blob_or_sticker");
+    await attachmentFor(uploader.id, { storageKey: null, stickerId: "wave", kind: "sticker" });
     expect(await db.$count(attachments, eq(attachments.uploaderId, uploader.id))).toBe(1);
   });
 });

@@ -48,3 +48,22 @@ export const forwardMaxConversations = 20;
 
 /** Stream positions are decimal event ids; anything longer cannot be one. */
 export const eventIdMaxCharacters = 32;
+
+/** Attachments one message may carry. */
+export const attachmentsPerMessageMax = 10;
+/** A file name as shown to people, after sanitising. */
+export const attachmentNameMaxCharacters = 200;
+/** Upload size when MAX_UPLOAD_BYTES is not set: 25 MiB. */
+export const uploadDefaultMaxBytes = 25 * 1024 * 1024;
+/** An image (or poster) is refused beyond this many pixels: a small file can decode to gigabytes. */
+export const imageMaxPixels = 40_000_000;
+/** The longer side of a thumbnail, in pixels. */
+export const thumbnailMaxPixels = 320;
+/** Samples in a voice message's waveform. */
+export const waveformMaxSamples = 256;
+/** A voice or video message's longest duration: 3 hours. */
+export const mediaMaxDurationMs = 3 * 60 * 60 * 1_000;
+/** The side of a stored profile picture, in pixels. */
+export const avatarSizePixels = 256;
+/** Unsent uploads are deleted this long after they were created. */
+export const unsentUploadLifetimeMs = 24 * 60 * 60 * 1_000;

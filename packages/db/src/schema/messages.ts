@@ -5,6 +5,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   pgEnum,
   pgTable,
   primaryKey,
@@ -25,7 +26,11 @@ export const messageKind = pgEnum("message_kind", [
   "voice",
   "video",
   "system",
+  "sticker",
 ]);
+
+/** What an attachment holds, decided from its sniffed bytes (or the sticker pack), never its name. */
+export const attachmentKind = pgEnum("attachment_kind", ["image", "file", "voice", "video", "sticker"]);
 
 export const messages = pgTable(
   "messages",
@@ -91,28 +96,54 @@ export const messages = pgTable(
   ],
 );
 
+/**
+ * A file sent with a message. Created by `attachments.createUpload` (pending: no `ready_at`),
+ * checked and processed once its bytes arrived (ready), then claimed by exactly one send
+ * (`message_id`). Uploads never sent are swept after a day.
+ */
 export const attachments = pgTable(
   "attachments",
   {
     id: uuid("id").primaryKey().defaultRandom(),
+    /** The only conversation it may be sent to. */
+    conversationId: uuid("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
     /** Null between upload and the send that uses it. */
     messageId: uuid("message_id").references(() => messages.id, { onDelete: "cascade" }),
+    /** Its place among the message's attachments, from 0. */
+    position: integer("position").notNull().default(0),
     uploaderId: uuid("uploader_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    storageKey: text("storage_key").notNull(),
+    kind: attachmentKind("kind").notNull().default("file"),
+    /** The blob in the BlobStore; null for a sticker, whose art ships with the server. */
+    storageKey: text("storage_key"),
+    /** A small still (image thumbnail, video poster) in the BlobStore. */
+    thumbnailKey: text("thumbnail_key"),
+    stickerId: text("sticker_id"),
     fileName: text("file_name").notNull(),
+    /** Declared by the uploader until the upload is checked; sniffed from the bytes after. */
     contentType: text("content_type").notNull(),
     sizeBytes: integer("size_bytes").notNull(),
     width: integer("width"),
     height: integer("height"),
     durationMs: integer("duration_ms"),
+    /** Voice: loudness samples 0–255, oldest first. */
+    waveform: jsonb("waveform").$type<number[]>(),
+    /** A tiny placeholder of an image or poster (ThumbHash, base64). */
+    thumbhash: text("thumbhash"),
+    /** Set once the bytes were checked and processed; only then can it be sent. */
+    readyAt: timestamp("ready_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
     uniqueIndex("attachments_storage_key").on(table.storageKey),
     index("attachments_message_idx").on(table.messageId),
+    // The sweeper's path: uploads never sent, oldest first.
+    index("attachments_unsent_idx").on(table.createdAt).where(sql`${table.messageId} is null`),
     check("attachments_size_nonnegative", sql`${table.sizeBytes} >= 0`),
+    check("attachments_blob_or_sticker", sql`(${table.storageKey} is null) = (${table.stickerId} is not null)`),
   ],
 );
 
