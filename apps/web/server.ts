@@ -12,6 +12,7 @@ import { pino } from "pino";
 import {
   clientAddressHeader,
   createClientAddressResolver,
+  createMediaRequestListener,
   createNodeRequestListener,
   createWebSocketTransport,
   serveMetrics,
@@ -89,7 +90,9 @@ const services = await startServices({
   db: database.db,
   redisUrl: env.redisUrl,
   logger,
+  blobStore: env.storage,
   config: {
+    media: env.limits.media,
     allowedOrigins: env.allowedOrigins,
     sendRate: env.sendRate,
     signUpRate: env.limits.signUpRate,
@@ -99,6 +102,7 @@ const services = await startServices({
   },
 }).catch((error: unknown) => exitOnStartupFailure("starting services", error));
 const handleTrpc = createNodeRequestListener(services);
+const handleMedia = createMediaRequestListener(services);
 const webSocket = createWebSocketTransport(services);
 const clientAddress = createClientAddressResolver(env.trustedProxies);
 const metricsServer =
@@ -143,6 +147,8 @@ async function handleRequest(request: IncomingMessage, response: ServerResponse)
   if (pathname === "/readyz") {
     return serveReadiness(response, { pingDatabase: database.ping, isShuttingDown: () => shuttingDown });
   }
+  // Uploads are bounded per attachment (its announced size and MAX_UPLOAD_BYTES), not by the API's limit.
+  if (pathname.startsWith("/api/media/")) return handleMedia(request, response);
   if (!enforceRequestBodyLimit(request, response)) return;
   // The API is served here rather than by a Next.js route: the same path as the standalone node,
   // without Next's request handling on every call.

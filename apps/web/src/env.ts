@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 import { z } from "zod";
 
-import { limitsFromEnv, readEnv, serverEnvSchema, type LogLevel } from "@parley/api/env";
+import { limitsFromEnv, readEnv, serverEnvSchema, storageFromEnv, type LogLevel } from "@parley/api/env";
 
 /** Relative DATA_DIR values resolve here: npm runs workspace scripts inside apps/web, not where you typed. */
 export const repositoryRoot = fileURLToPath(new URL("../../..", import.meta.url));
@@ -38,6 +38,8 @@ export interface ServerEnv {
   trustedProxies: string[];
   /** Absent: no metrics listener. */
   metricsPort: number | undefined;
+  /** Attachments: `<dataDir>/media`, or the S3 bucket when S3_BUCKET is set. */
+  storage: ReturnType<typeof storageFromEnv>;
 }
 
 /**
@@ -57,6 +59,7 @@ export function loadDotEnvFile(): string | null {
  */
 export function readServerEnv(source?: Record<string, string | undefined>): ServerEnv {
   const env = readEnv(webEnvSchema, source);
+  const dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(repositoryRoot, env.DATA_DIR);
   return {
     nodeEnv: env.NODE_ENV,
     databaseUrl: env.DATABASE_URL,
@@ -64,11 +67,12 @@ export function readServerEnv(source?: Record<string, string | undefined>): Serv
     port: env.PORT,
     host: env.HOST,
     allowedOrigins: env.ALLOWED_ORIGINS ?? [`http://localhost:${env.PORT}`, `http://127.0.0.1:${env.PORT}`],
-    dataDir: isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(repositoryRoot, env.DATA_DIR),
+    dataDir,
     logLevel: env.LOG_LEVEL,
     sendRate: { burst: env.SEND_RATE_BURST, perSecond: env.SEND_RATE_PER_SECOND },
     limits: limitsFromEnv(env),
     trustedProxies: env.TRUSTED_PROXIES ?? [],
     metricsPort: env.METRICS_PORT,
+    storage: storageFromEnv(env, dataDir),
   };
 }

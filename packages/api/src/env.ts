@@ -3,7 +3,14 @@
  * standalone node server (node-server.ts) read the same variables with the same rules, each
  * adding only what is its own. This is the only module that reads `process.env`.
  */
+import { join } from "node:path";
+
 import { z } from "zod";
+
+import { uploadDefaultMaxBytes } from "@parley/db/limits";
+
+import type { MediaLimits } from "./services";
+import type { BlobStoreConfig } from "./storage/blob-store";
 
 import { isProxyAddressOrRange } from "./transport/client-address";
 import { defaultTransportLimits, type TransportLimits } from "./transport/limits";
@@ -37,6 +44,25 @@ function port() {
     .min(0, { error: "must be between 0 and 65535" })
     .max(65_535, { error: "must be between 0 and 65535" });
 }
+
+/** What may be uploaded unless UPLOAD_ALLOWED_TYPES says otherwise; the sniffed type must match too. */
+export const defaultUploadTypes = [
+  "image/jpeg",
+  "image/png",
+  "image/webp",
+  "image/gif",
+  "image/avif",
+  "audio/*",
+  "video/mp4",
+  "video/webm",
+  "video/quicktime",
+  "application/pdf",
+  "application/zip",
+  "text/plain",
+  "application/octet-stream",
+];
+
+const mediaTypePattern = /^(\*|[a-z0-9][a-z0-9!#$&^_.+-]*\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*))$/;
 
 /** The variables every server process reads; the README's configuration table lists them. */
 export const serverEnvSchema = z.object({
@@ -85,6 +111,30 @@ export const serverEnvSchema = z.object({
       error: "must be a comma-separated list of addresses or CIDR ranges such as 10.0.0.5,10.1.0.0/16 (or loopback, linklocal, uniquelocal)",
     })
     .optional(),
+  /** Largest upload, in bytes (25 MiB by default). */
+  MAX_UPLOAD_BYTES: positiveWholeNumber(uploadDefaultMaxBytes),
+  /** Comma-separated media types (`image/png`, `audio/*`, or `*` for any) that may be uploaded. */
+  UPLOAD_ALLOWED_TYPES: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((entry) => entry.trim().toLowerCase())
+        .filter((entry) => entry.length > 0),
+    )
+    .refine((entries) => entries.length > 0 && entries.every((entry) => mediaTypePattern.test(entry)), {
+      error: "must be a comma-separated list of media types such as image/png,audio/* (or *)",
+    })
+    .optional(),
+  UPLOAD_RATE_PER_MINUTE: positiveWholeNumber(30),
+  /** With a bucket, attachments live in S3-compatible storage; without, under DATA_DIR/media. */
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_REGION: z.string().min(1).default("us-east-1"),
+  /** For S3-compatible services (MinIO, R2, …); unset: AWS. */
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("1"),
   /** Serves Prometheus metrics on this port (HOST's interface) at /metrics; unset, there are none. 0: any free port. */
   METRICS_PORT: port().optional(),
 });
@@ -130,6 +180,7 @@ export function limitsFromEnv(env: ServerEnvValues): {
   signUpRate: { burst: number; perSecond: number };
   transportLimits: TransportLimits;
   database: { connectTimeoutMs: number; statementTimeoutMs: number };
+  media: MediaLimits;
 } {
   return {
     signUpRate: { burst: env.SIGNUP_RATE_BURST, perSecond: env.SIGNUP_RATE_PER_HOUR / 3_600 },
@@ -140,5 +191,24 @@ export function limitsFromEnv(env: ServerEnvValues): {
       maxSocketBufferedBytes: env.WS_MAX_BUFFERED_BYTES,
     },
     database: { connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS, statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS },
+    media: {
+      maxUploadBytes: env.MAX_UPLOAD_BYTES,
+      allowedTypes: env.UPLOAD_ALLOWED_TYPES ?? defaultUploadTypes,
+      uploadsPerMinute: env.UPLOAD_RATE_PER_MINUTE,
+    },
+  };
+}
+
+/** Where attachments are stored: the S3 bucket when S3_BUCKET is set, else `<dataDir>/media`. */
+export function storageFromEnv(env: ServerEnvValues, dataDir: string): BlobStoreConfig {
+  if (!env.S3_BUCKET) return { driver: "local", directory: join(dataDir, "media") };
+  return {
+    driver: "s3",
+    bucket: env.S3_BUCKET,
+    region: env.S3_REGION,
+    endpoint: env.S3_ENDPOINT,
+    accessKeyId: env.S3_ACCESS_KEY_ID,
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE === "1",
   };
 }

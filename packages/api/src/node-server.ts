@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { createDb } from "@parley/db/client";
 import { migrate } from "@parley/db/migrate";
 
-import { limitsFromEnv, nodeServerEnvSchema, readEnv, type LogLevel } from "./env";
+import { limitsFromEnv, nodeServerEnvSchema, readEnv, storageFromEnv, type LogLevel } from "./env";
 import type { Logger } from "./logger";
 import { serveMetrics } from "./metrics";
 import { startServices } from "./start-services";
@@ -96,7 +96,9 @@ async function main(): Promise<void> {
     logger,
     feedPollIntervalMs: env.FEED_POLL_INTERVAL_MS,
     presenceTiming: { heartbeatMs: env.PRESENCE_HEARTBEAT_MS, nodeTtlMs: env.PRESENCE_NODE_TTL_MS },
+    blobStore: storageFromEnv(env, env.DATA_DIR),
     config: {
+      media: limits.media,
       allowedOrigins: env.ALLOWED_ORIGINS ?? [],
       sendRate: { burst: env.SEND_RATE_BURST, perSecond: env.SEND_RATE_PER_SECOND },
       signUpRate: limits.signUpRate,

@@ -6,6 +6,7 @@ import type { MessageWriter } from "./domain/message-writer";
 import type { Logger } from "./logger";
 import type { ParleyMetrics } from "./metrics";
 import type { RateLimiter, RateLimitOptions } from "./rate-limit";
+import type { BlobStore } from "./storage/blob-store";
 import type { TransportLimits } from "./transport/limits";
 import type { EventFeed } from "./realtime/feed";
 import type { Presence } from "./realtime/presence";
@@ -29,6 +30,16 @@ export interface ParleyConfig {
   trustedProxies?: readonly string[];
   /** Per-connection limits; each one left out takes its default (transport/limits.ts). */
   transportLimits?: Partial<TransportLimits>;
+  /** Upload limits; each one left out takes its default (MAX_UPLOAD_BYTES and the rest in env.ts). */
+  media?: Partial<MediaLimits>;
+}
+
+export interface MediaLimits {
+  maxUploadBytes: number;
+  /** Exact types and `family/*` patterns, checked against the declared type and the sniffed one. */
+  allowedTypes: string[];
+  /** Uploads (and stickers) one user may start per minute. */
+  uploadsPerMinute: number;
 }
 
 /** Everything a request handler may use; one instance per process. */
@@ -43,13 +54,17 @@ export interface ParleyServices {
   typing: TypingService;
   /** Per user; shared through Redis when there is one, like every limit below. */
   sendLimiter: RateLimiter;
+  /** Per user: uploads started. */
+  uploadLimiter: RateLimiter;
+  /** Attachment, thumbnail and avatar bytes: local disk or S3-compatible storage. */
+  blobStore: BlobStore;
   /** Per client address; null when the config sets no sign-up limit. */
   signUpLimiter: RateLimiter | null;
   /** One password check at a time per account and address. */
   loginAttempts: AttemptLocks;
   clock: Clock;
   logger: Logger;
-  config: ParleyConfig;
+  config: ParleyConfig & { media: MediaLimits };
   /** This process's Prometheus series, served on METRICS_PORT when it is set. */
   metrics: ParleyMetrics;
 }

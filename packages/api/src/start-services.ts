@@ -16,7 +16,15 @@ import { createLocalPresence } from "./realtime/presence";
 import { createRedisPresence } from "./realtime/presence-redis";
 import { createRedisBus, eventLogNamespace, redisRetryDelayMs } from "./realtime/redis-bus";
 import { createTypingService, typingRate } from "./realtime/typing";
-import type { ParleyConfig, ParleyServices } from "./services";
+import type { MediaLimits, ParleyConfig, ParleyServices } from "./services";
+import { deleteBlobs, sweepUnsentUploads } from "./domain/attachments";
+import { defaultUploadTypes } from "./env";
+import type { BlobStoreConfig } from "./storage/blob-store";
+import { createBlobStore } from "./storage/create-blob-store";
+import { uploadDefaultMaxBytes } from "@parley/db/limits";
+
+/** How often uploads that were never sent are looked for (they go a day after their creation). */
+const uploadSweepIntervalMs = 10 * 60 * 1_000;
 
 export interface StartServicesOptions {
   db: Database;
@@ -26,6 +34,8 @@ export interface StartServicesOptions {
   clock?: Clock;
   logger?: Logger;
   feedPollIntervalMs?: number;
+  /** Attachment storage; absent: a folder `media` under the working directory's `.data`. */
+  blobStore?: BlobStoreConfig;
   /** Redis presence timing: how often a process proves it is alive, and when silence means it is gone. */
   presenceTiming?: { heartbeatMs: number; nodeTtlMs: number };
 }
@@ -69,8 +79,27 @@ export async function startServices(
     return createRedisRateLimiter({ ...rate, redis: limitsRedis, prefix: `parley:${redis.namespace}:limit:${name}`, fallback: local, logger });
   };
   const signUpLimiter = options.config.signUpRate ? limiter("sign-up", options.config.signUpRate) : null;
+  const media: MediaLimits = {
+    maxUploadBytes: uploadDefaultMaxBytes,
+    allowedTypes: defaultUploadTypes,
+    uploadsPerMinute: 30,
+    ...options.config.media,
+  };
+  const blobStore = createBlobStore(options.blobStore ?? { driver: "local", directory: ".data/media" });
+  const uploadSweeper = setInterval(() => {
+    sweepUnsentUploads({ db: options.db, blobStore, clock, logger }).catch((error: unknown) =>
+      logger.warn({ err: String(error) }, "unsent upload sweep failed"),
+    );
+  }, uploadSweepIntervalMs);
+  uploadSweeper.unref();
   const messageWriter = createMessageWriter({ db: options.db, now: () => clock.now(), publish: (events) => feed.publish(events) });
-  const expirySweeper = startExpirySweeper({ db: options.db, clock, logger, publish: (events) => feed.publish(events) });
+  const expirySweeper = startExpirySweeper({
+    db: options.db,
+    clock,
+    logger,
+    publish: (events) => feed.publish(events),
+    deleteBlobs: (keys) => deleteBlobs({ blobStore, logger }, keys),
+  });
   return {
     db: options.db,
     bus,
@@ -81,6 +110,8 @@ export async function startServices(
     presence: redisPresence ?? createLocalPresence({ db: options.db, feed }),
     typing: createTypingService({ feed, clock, limiter: limiter("typing", typingRate) }),
     sendLimiter: limiter("send", options.config.sendRate),
+    uploadLimiter: limiter("upload", { burst: media.uploadsPerMinute, perSecond: media.uploadsPerMinute / 60 }),
+    blobStore,
     signUpLimiter,
     loginAttempts:
       limitsRedis && redis
@@ -88,11 +119,12 @@ export async function startServices(
         : createLocalAttemptLocks(),
     clock,
     logger,
-    config: options.config,
+    config: { ...options.config, media },
     stop: async () => {
       // Presence announces its departures over the bus, so it stops first.
       await redisPresence?.stop();
       await maintenance.stop();
+      clearInterval(uploadSweeper);
       await expirySweeper.stop();
       await feed.stop();
       limitsRedis?.disconnect();

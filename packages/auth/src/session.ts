@@ -38,6 +38,8 @@ export interface SessionUser {
   username: string;
   displayName: string;
   createdAt: Date;
+  /** The profile picture's blob key; null without one. */
+  avatarKey: string | null;
 }
 
 export interface SessionValidation {
@@ -113,6 +115,7 @@ export async function validateSessionToken(
         username: users.username,
         displayName: users.displayName,
         createdAt: users.createdAt,
+        avatarKey: users.avatarKey,
       },
     })
     .from(sessions)

@@ -29,6 +29,7 @@ export async function createTestUser(db: Database): Promise<SessionUser> {
       username: users.username,
       displayName: users.displayName,
       createdAt: users.createdAt,
+      avatarKey: users.avatarKey,
     });
   if (!user) throw new Error("inserting a test user returned no row");
   return user;

@@ -1,5 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 
@@ -10,6 +13,7 @@ import {
   createNodeRequestListener,
   createWebSocketTransport,
   startServices,
+  type BlobStoreConfig,
   type ParleyConfig,
   type ParleyServices,
   type StreamEvent,
@@ -91,15 +95,19 @@ export interface StartTestServerOptions {
   redisUrl?: string;
   /** TRUSTED_PROXIES: the load balancers whose X-Forwarded-For names the client. */
   trustedProxies?: readonly string[];
-  /** Limits beyond the send rate (sign-ups, per-connection limits). */
-  config?: Pick<ParleyConfig, "signUpRate" | "transportLimits">;
+  /** Limits beyond the send rate (sign-ups, per-connection limits, uploads). */
+  config?: Pick<ParleyConfig, "signUpRate" | "transportLimits" | "media">;
+  /** Attachment storage; absent: a fresh folder under the system temp folder. */
+  blobStore?: BlobStoreConfig;
 }
 
 export const testOrigin = "http://parley.test";
 
 export async function startTestServer(options: StartTestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
+  const mediaDir = options.blobStore ? null : await mkdtemp(join(tmpdir(), "parley-media-"));
   const services = await startServices({
+    blobStore: options.blobStore ?? { driver: "local", directory: mediaDir as string },
     db: database.handle.db,
     clock: options.clock,
     redisUrl: options.redisUrl,
@@ -170,6 +178,7 @@ export async function startTestServer(options: StartTestServerOptions = {}): Pro
       server.closeAllConnections();
       await services.stop();
       if (!options.database) await database.drop();
+      if (mediaDir) await rm(mediaDir, { recursive: true, force: true });
     },
   };
 }

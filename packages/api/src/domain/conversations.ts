@@ -15,10 +15,11 @@ import {
   requireMembership,
   type Executor,
 } from "./membership";
+import { loadAttachments } from "./attachments";
 import { loadReactions, toMessageView } from "./messages";
 import { notExpiredFor } from "./expiry";
 import { requireAddableToGroup, requireDirectContact, usersBlockedBy } from "./relationships";
-import { isoDate, type ConversationMemberView, type ConversationSummary, type ConversationView } from "./views";
+import { avatarUrlOf, isoDate, type ConversationMemberView, type ConversationSummary, type ConversationView } from "./views";
 
 type ConversationServices = Pick<ParleyServices, "db" | "feed">;
 
@@ -34,6 +35,7 @@ async function loadMembers(db: Executor, conversationIds: string[]): Promise<Map
       userId: conversationMembers.userId,
       username: users.username,
       displayName: users.displayName,
+      avatarKey: users.avatarKey,
       role: conversationMembers.role,
       lastReadSeq: conversationMembers.lastReadSeq,
       joinedAt: conversationMembers.joinedAt,
@@ -48,6 +50,7 @@ async function loadMembers(db: Executor, conversationIds: string[]): Promise<Map
       userId: row.userId,
       username: row.username,
       displayName: row.displayName,
+      avatarUrl: avatarUrlOf(row.avatarKey),
       role: row.role,
       lastReadSeq: row.lastReadSeq,
       joinedAt: isoDate(row.joinedAt),
@@ -184,14 +187,20 @@ export async function listConversationSummaries(
 
   const conversationIds = rows.map((row) => row.conversation.id);
   const lastMessageIds = rows.flatMap((row) => (row.lastMessage ? [row.lastMessage.id] : []));
-  const [members, reactionViews] = await Promise.all([
+  const [members, reactionViews, attachmentViews] = await Promise.all([
     loadMembers(db, conversationIds),
     loadReactions(db, lastMessageIds, input.userId),
+    loadAttachments(db, lastMessageIds),
   ]);
   return rows.map((row) => ({
     ...toConversationView(row.conversation, members.get(row.conversation.id) ?? []),
     lastMessage: row.lastMessage
-      ? toMessageView(row.lastMessage, reactionViews.get(row.lastMessage.id) ?? [], row.lastMessageForwardedFromName)
+      ? toMessageView(
+          row.lastMessage,
+          reactionViews.get(row.lastMessage.id) ?? [],
+          row.lastMessageForwardedFromName,
+          attachmentViews.get(row.lastMessage.id) ?? [],
+        )
       : null,
     unreadCount: Number(row.unreadCount),
     lastReadSeq: row.lastReadSeq,

@@ -15,9 +15,11 @@ export interface SendRequest {
   /** A forwarded copy, and the original's author (null when they blocked the forwarder). */
   forwarded?: boolean;
   forwardedFromUserId?: string | null;
+  /** Ready uploads of the sender's to this conversation, claimed by the message (kind follows from them). */
+  attachmentIds?: string[];
 }
 
-export type SendRefusal = "not_member" | "blocked" | "not_friends" | "bad_reply";
+export type SendRefusal = "not_member" | "blocked" | "not_friends" | "bad_reply" | "bad_attachment";
 
 export type SendOutcome =
   | { outcome: "created"; message: MessageView; eventId: number }

@@ -1,21 +1,27 @@
 import { and, asc, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
 
-import { conversationMembers, conversations, messageExpiries, messages, reactions, users, type Message } from "@parley/db/schema";
+import { attachments, conversationMembers, conversations, messageExpiries, messages, reactions, users, type Message } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
 import { transactionWithEvents } from "../events/transaction";
 import type { ParleyServices } from "../services";
+import { blobKeysOf, deleteBlobs, explainAttachmentRefusal, loadAttachments } from "./attachments";
 import { notExpiredFor } from "./expiry";
 import { currentMemberRow, notAMemberMessage, type Executor } from "./membership";
 import type { SendOutcome, SendRefusal } from "./message-writer";
 import { preparedPerDatabase } from "./prepared";
 import { usersBlockedBy } from "./relationships";
-import { isoDate, type MemberRole, type MessageView, type ReactionView } from "./views";
+import { isoDate, type AttachmentView, type MemberRole, type MessageView, type ReactionView } from "./views";
 
 type MessageServices = Pick<ParleyServices, "db" | "messageWriter" | "sendLimiter">;
 
 /** `forwardedFromName`: the display name of the original author of a forwarded copy. */
-export function toMessageView(row: Message, reactionViews: ReactionView[], forwardedFromName: string | null = null): MessageView {
+export function toMessageView(
+  row: Message,
+  reactionViews: ReactionView[],
+  forwardedFromName: string | null = null,
+  attachmentViews: AttachmentView[] = [],
+): MessageView {
   return {
     id: row.id,
     conversationId: row.conversationId,
@@ -32,6 +38,7 @@ export function toMessageView(row: Message, reactionViews: ReactionView[], forwa
     expiresAfterReadSeconds: row.expiresAfterReadSeconds,
     forwardedFrom: row.forwarded ? { userId: row.forwardedFromUserId, displayName: forwardedFromName } : null,
     reactions: reactionViews,
+    attachments: row.deletedAt ? [] : attachmentViews,
   };
 }
 
@@ -70,13 +77,14 @@ export async function loadReactions(
 }
 
 async function withReactions(db: Executor, row: Message): Promise<MessageView> {
-  const [reactionViews, author] = await Promise.all([
+  const [reactionViews, attachmentViews, author] = await Promise.all([
     loadReactions(db, [row.id]),
+    loadAttachments(db, [row.id]),
     row.forwardedFromUserId
       ? db.select({ displayName: users.displayName }).from(users).where(eq(users.id, row.forwardedFromUserId))
       : Promise.resolve([]),
   ]);
-  return toMessageView(row, reactionViews.get(row.id) ?? [], author[0]?.displayName ?? null);
+  return toMessageView(row, reactionViews.get(row.id) ?? [], author[0]?.displayName ?? null, attachmentViews.get(row.id) ?? []);
 }
 
 /* Sending */
@@ -104,14 +112,17 @@ const refusals: Record<SendRefusal, ConstructorParameters<typeof DomainError>> =
   blocked: ["FORBIDDEN", "You cannot message this user: one of you has blocked the other"],
   not_friends: ["FORBIDDEN", "Direct messages need an accepted friendship with this user"],
   bad_reply: ["BAD_REQUEST", "replyToId must be a message in this conversation"],
+  bad_attachment: ["BAD_REQUEST", "An attachment must be your own finished upload to this conversation, not sent before"],
 };
 
 export interface SendMessageInput {
   userId: string;
   conversationId: string;
   clientId: string;
-  body: string;
+  /** A media message's caption; "" when it has none. */
+  body?: string;
   replyToId?: string;
+  attachmentIds?: string[];
 }
 
 /**
@@ -135,8 +146,9 @@ export async function sendMessage(services: MessageServices, input: SendMessageI
       conversationId: input.conversationId,
       senderId: input.userId,
       clientId: input.clientId,
-      body: input.body,
+      body: input.body ?? "",
       replyToId: input.replyToId ?? null,
+      attachmentIds: input.attachmentIds ?? [],
     });
   } catch (error) {
     await services.sendLimiter.refund(input.userId);
@@ -145,6 +157,9 @@ export async function sendMessage(services: MessageServices, input: SendMessageI
   if (result.outcome === "created") return result.message;
   await services.sendLimiter.refund(input.userId);
   if (result.outcome === "duplicate") return returnOriginal(services.db, input);
+  if (result.outcome === "bad_attachment") {
+    throw new DomainError("BAD_REQUEST", await explainAttachmentRefusal(services.db, { ...input, attachmentIds: input.attachmentIds ?? [] }));
+  }
   throw new DomainError(...refusals[result.outcome]);
 }
 
@@ -269,7 +284,7 @@ export async function editMessage(
 
 /** Leaves a tombstone (no body, no reactions) so seq keeps no gaps. Deleting twice is a no-op. */
 export async function deleteMessage(
-  services: Pick<ParleyServices, "db" | "feed" | "clock">,
+  services: Pick<ParleyServices, "db" | "feed" | "clock" | "blobStore" | "logger">,
   input: { userId: string; messageId: string },
 ): Promise<MessageView> {
   const { message, kind, role } = await requireVisibleMessage(services.db, { ...input, at: services.clock.now() });
@@ -278,7 +293,8 @@ export async function deleteMessage(
     throw new DomainError("FORBIDDEN", "You can only delete your own messages");
   }
   if (message.deletedAt) return toMessageView(message, []);
-  return transactionWithEvents(services, async (tx, emit) => {
+  const removedBlobs: string[] = [];
+  const view = await transactionWithEvents(services, async (tx, emit) => {
     const [row] = await tx
       .update(messages)
       .set({ body: null, deletedAt: sql`now()` })
@@ -290,10 +306,18 @@ export async function deleteMessage(
       return toMessageView(current, []);
     }
     await tx.delete(reactions).where(eq(reactions.messageId, row.id));
-    const view = toMessageView(row, []);
-    emit({ conversationId: row.conversationId }, { type: "message.deleted", conversationId: row.conversationId, message: view });
-    return view;
+    const removed = await tx
+      .delete(attachments)
+      .where(eq(attachments.messageId, row.id))
+      .returning({ storageKey: attachments.storageKey, thumbnailKey: attachments.thumbnailKey });
+    removedBlobs.push(...blobKeysOf(removed));
+    const deleted = toMessageView(row, []);
+    emit({ conversationId: row.conversationId }, { type: "message.deleted", conversationId: row.conversationId, message: deleted });
+    return deleted;
   });
+  // After the commit: a rolled-back delete must not lose the files.
+  await deleteBlobs(services, removedBlobs);
+  return view;
 }
 
 /** Adds the caller's reaction; reacting twice with the same emoji changes nothing and emits nothing. */

@@ -30,6 +30,7 @@ export const publicUserColumns = {
   username: users.username,
   displayName: users.displayName,
   createdAt: users.createdAt,
+  avatarKey: users.avatarKey,
 };
 
 /** Usernames are unique regardless of case; this matches the `lower(username)` unique index. */

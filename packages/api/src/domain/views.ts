@@ -9,9 +9,36 @@ export interface PublicUser {
   username: string;
   displayName: string;
   createdAt: string;
+  /** The profile picture (a square WebP, same-origin path); null without one. */
+  avatarUrl: string | null;
 }
 
-export type MessageKind = "text" | "image" | "file" | "voice" | "video" | "system";
+export type MessageKind = "text" | "image" | "file" | "voice" | "video" | "sticker" | "system";
+
+export type AttachmentKind = "image" | "file" | "voice" | "video" | "sticker";
+
+/**
+ * A file sent with a message. `url` and `thumbnailUrl` are same-origin paths served to the
+ * conversation's members only (session cookie or bearer token). `contentType` and `kind` come
+ * from the sniffed bytes, never from the name or what the uploader claimed.
+ */
+export interface AttachmentView {
+  id: string;
+  kind: AttachmentKind;
+  /** Sanitised file name. */
+  name: string;
+  size: number;
+  contentType: string;
+  width?: number;
+  height?: number;
+  durationMs?: number;
+  /** Voice: loudness samples 0–255. */
+  waveform?: number[];
+  /** ThumbHash (base64) of an image or video poster, for a placeholder while it loads. */
+  thumbhash?: string;
+  url: string;
+  thumbnailUrl?: string;
+}
 
 export interface ReactionView {
   emoji: string;
@@ -38,6 +65,8 @@ export interface MessageView {
   /** Set on a forwarded copy; the author is null when they blocked the forwarder. */
   forwardedFrom: { userId: string | null; displayName: string | null } | null;
   reactions: ReactionView[];
+  /** In the order sent; empty for text and once deleted. A caption-less media message has body "". */
+  attachments: AttachmentView[];
 }
 
 export type DisappearingStart = "send" | "read";
@@ -60,6 +89,7 @@ export interface ConversationMemberView {
   userId: string;
   username: string;
   displayName: string;
+  avatarUrl: string | null;
   role: MemberRole;
   lastReadSeq: number;
   joinedAt: string;
@@ -116,16 +146,23 @@ export function isoDate(value: Date | null): string | null {
   return value ? value.toISOString() : null;
 }
 
+/** Avatars are served by key: a new picture gets a new key, so caches never show a stale one. */
+export function avatarUrlOf(avatarKey: string | null): string | null {
+  return avatarKey ? `/api/media/${avatarKey}` : null;
+}
+
 export function toPublicUser(row: {
   id: string;
   username: string;
   displayName: string;
   createdAt: Date;
+  avatarKey: string | null;
 }): PublicUser {
   return {
     id: row.id,
     username: row.username,
     displayName: row.displayName,
     createdAt: isoDate(row.createdAt),
+    avatarUrl: avatarUrlOf(row.avatarKey),
   };
 }

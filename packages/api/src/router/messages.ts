@@ -2,6 +2,7 @@ import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
 import {
+  attachmentsPerMessageMax,
   forwardMaxConversations,
   historyPageDefaultMessages,
   historyPageMaxMessages,
@@ -59,12 +60,23 @@ export const messagesRouter = {
    */
   send: protectedProcedure
     .input(
-      z.object({
-        conversationId: z.uuid(),
-        clientId: z.uuid(),
-        body: messageBody,
-        replyToId: z.uuid().optional(),
-      }),
+      z
+        .object({
+          conversationId: z.uuid(),
+          clientId: z.uuid(),
+          /** Optional beside attachments, where it is the caption. */
+          body: messageBody.optional(),
+          replyToId: z.uuid().optional(),
+          attachmentIds: z
+            .array(z.uuid())
+            .max(attachmentsPerMessageMax, `A message can carry at most ${attachmentsPerMessageMax} attachments`)
+            .refine((ids) => new Set(ids).size === ids.length, "attachmentIds must not repeat an attachment")
+            .optional(),
+        })
+        .refine((input) => input.body !== undefined || (input.attachmentIds?.length ?? 0) > 0, {
+          path: ["body"],
+          error: "A message cannot be empty",
+        }),
     )
     .mutation(({ ctx, input }) => ctx.services.metrics.measureSend(() => sendMessage(ctx.services, { userId: ctx.user.id, ...input }))),
 

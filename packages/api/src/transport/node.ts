@@ -4,7 +4,9 @@ import { incomingMessageToRequest } from "@trpc/server/adapters/node-http";
 
 import type { ParleyServices } from "../services";
 import { createClientAddressResolver } from "./client-address";
+import { mediaEndpoint } from "../domain/attachments";
 import { clientAddressHeader, createFetchHandler, maxRequestBodyBytes, refuseUnservedMethod } from "./http";
+import { createMediaRequestListener } from "./media";
 
 /**
  * Serves tRPC over HTTP from a plain Node server (tests, benchmarks, hosts without Next.js),
@@ -15,7 +17,9 @@ export function createNodeRequestListener(
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   const handle = createFetchHandler(services);
   const clientAddress = createClientAddressResolver(services.config.trustedProxies);
+  const handleMedia = createMediaRequestListener(services);
   return async (request, response) => {
+    if (request.url?.startsWith(`${mediaEndpoint}/`)) return handleMedia(request, response);
     // Before the fetch Request is built: it cannot even represent some methods (TRACE, CONNECT).
     const unserved = refuseUnservedMethod(request.method);
     if (unserved) {
