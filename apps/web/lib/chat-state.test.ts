@@ -33,6 +33,7 @@ function message(seq: number, overrides: Partial<MessageView> = {}): MessageView
     expiresAfterReadSeconds: null,
     forwardedFrom: null,
     reactions: [],
+    attachments: [],
     ...overrides,
   };
 }
@@ -47,8 +48,8 @@ function conversation(overrides: Partial<ConversationSummary> = {}): Conversatio
     lastActivityAt: new Date(Date.UTC(2025, 0, 1)).toISOString(),
     createdAt: new Date(Date.UTC(2025, 0, 1)).toISOString(),
     members: [
-      { userId: me, username: "me", displayName: "Me", role: "member", lastReadSeq: 0, joinedAt: "2025-01-01T00:00:00.000Z" },
-      { userId: friend, username: "friend", displayName: "Friend", role: "member", lastReadSeq: 0, joinedAt: "2025-01-01T00:00:00.000Z" },
+      { userId: me, username: "me", displayName: "Me", avatarUrl: null, role: "member", lastReadSeq: 0, joinedAt: "2025-01-01T00:00:00.000Z" },
+      { userId: friend, username: "friend", displayName: "Friend", avatarUrl: null, role: "member", lastReadSeq: 0, joinedAt: "2025-01-01T00:00:00.000Z" },
     ],
     lastMessage: null,
     disappearing: null,
@@ -189,7 +190,7 @@ describe("mergeConversationList", () => {
 
 describe("profile.updated", () => {
   it("renames a friend in conversation members and in the friend list", () => {
-    const renamed = { id: friend, username: "friend", displayName: "Renamed Friend", createdAt: "2025-01-01T00:00:00.000Z" };
+    const renamed = { id: friend, username: "friend", displayName: "Renamed Friend", createdAt: "2025-01-01T00:00:00.000Z", avatarUrl: null };
     let state = stateWith(conversation(), {
       friends: [{ user: { ...renamed, displayName: "Friend" }, since: "2025-01-01T00:00:00.000Z", online: true }],
     });

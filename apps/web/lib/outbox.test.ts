@@ -53,6 +53,7 @@ function fakeServer() {
       expiresAfterReadSeconds: null,
       forwardedFrom: null,
       reactions: [],
+      attachments: [],
     };
     stored.set(input.clientId, message);
     return message;
@@ -83,7 +84,7 @@ function fakeServer() {
 function stateCell(change: Partial<ChatState> = {}): ChatStateHandle {
   let state: ChatState = {
     ...initialChatState,
-    me: { id: me, username: "ada", displayName: "Ada", createdAt: new Date(0).toISOString() },
+    me: { id: me, username: "ada", displayName: "Ada", createdAt: new Date(0).toISOString(), avatarUrl: null },
     connection: "open",
     timelines: { [conversationId]: { messages: [], hasOlder: false, loadingOlder: false, loaded: true } },
     ...change,

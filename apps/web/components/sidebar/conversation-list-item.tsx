@@ -11,6 +11,7 @@ import { formatListTime } from "../../lib/time-format";
 import { Avatar } from "../ui/avatar";
 import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon } from "../ui/icons";
 import { typingText } from "../conversation/typing-text";
+import { messagePreview } from "../../lib/message-preview";
 
 const deliveryLabels: Record<DeliveryState, string> = { sending: "Sending", failed: "Not sent", sent: "Sent", read: "Read" };
 
@@ -31,7 +32,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
     preview = typing;
     previewStyle = "text-sky-600 dark:text-sky-400";
   } else if (pending) {
-    preview = `You: ${pending.body}`;
+    preview = `You: ${messagePreview(pending)}`;
   } else if (!last) {
     preview = conversation.kind === "group" ? "Group created" : "Say hello 👋";
   } else if (last.deletedAt) {
@@ -48,7 +49,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
         : conversation.kind === "group"
           ? `${nameOf(conversation.members.find((member) => member.userId === last.senderId))}: `
           : "";
-    preview = `${sender}${last.body ?? ""}`;
+    preview = `${sender}${messagePreview(last)}`;
   }
   const delivery = pending
     ? pending.status === "failed"
