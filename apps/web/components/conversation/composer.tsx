@@ -190,6 +190,7 @@ export function Composer({
     store.sendMessage({ conversationId: conversation.id, body: trimmed, replyToId: replyTo?.id ?? null, uploadIds: trayIds });
     setTrayIds([]);
     setTrayProblem(null);
+    setChoosingEmoji(false);
     setText("");
     onCancelReply();
     inputRef.current?.focus();
