@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { InvalidEnvError, limitsFromEnv, nodeServerEnvSchema, readEnv, serverEnvSchema } from "./env";
+import { defaultUploadTypes, InvalidEnvError, limitsFromEnv, nodeServerEnvSchema, readEnv, serverEnvSchema, storageFromEnv } from "./env";
 
 /** The limit variables' defaults, as the schema reads them. */
 const defaultLimits = {
@@ -12,6 +12,10 @@ const defaultLimits = {
   WS_MAX_SUBSCRIPTIONS: 10,
   WS_MAX_CALLS_IN_FLIGHT: 32,
   WS_MAX_BUFFERED_BYTES: 1_048_576,
+  MAX_UPLOAD_BYTES: 26_214_400,
+  UPLOAD_RATE_PER_MINUTE: 30,
+  S3_REGION: "us-east-1",
+  S3_FORCE_PATH_STYLE: "1",
 };
 
 describe("the shared server environment", () => {
@@ -42,8 +46,33 @@ describe("the shared server environment", () => {
       signUpRate: { burst: 3, perSecond: 0.01 },
       transportLimits: { maxBatchCalls: 20, maxSubscriptionsPerSocket: 4, maxCallsInFlightPerSocket: 8, maxSocketBufferedBytes: 65_536 },
       database: { connectTimeoutMs: 1_500, statementTimeoutMs: 8_000 },
+      media: { maxUploadBytes: 26_214_400, allowedTypes: defaultUploadTypes, uploadsPerMinute: 30 },
     });
     expect(() => readEnv(serverEnvSchema, { WS_MAX_BUFFERED_BYTES: "0" })).toThrow(/WS_MAX_BUFFERED_BYTES: must be at least 1/);
+  });
+
+  it("reads upload limits, and stores attachments under DATA_DIR unless S3_BUCKET names a bucket", () => {
+    const env = readEnv(serverEnvSchema, { MAX_UPLOAD_BYTES: "1048576", UPLOAD_ALLOWED_TYPES: "image/png, Audio/*", UPLOAD_RATE_PER_MINUTE: "5" });
+    expect(limitsFromEnv(env).media).toEqual({ maxUploadBytes: 1_048_576, allowedTypes: ["image/png", "audio/*"], uploadsPerMinute: 5 });
+    expect(storageFromEnv(env, "/var/lib/parley")).toEqual({ driver: "local", directory: "/var/lib/parley/media" });
+    const s3 = readEnv(serverEnvSchema, {
+      S3_BUCKET: "parley-media",
+      S3_ENDPOINT: "http://minio:9000",
+      S3_ACCESS_KEY_ID: "key",
+      S3_SECRET_ACCESS_KEY: "secret",
+      S3_FORCE_PATH_STYLE: "0",
+    });
+    expect(storageFromEnv(s3, ".data")).toEqual({
+      driver: "s3",
+      bucket: "parley-media",
+      region: "us-east-1",
+      endpoint: "http://minio:9000",
+      accessKeyId: "key",
+      secretAccessKey: "secret",
+      forcePathStyle: false,
+    });
+    expect(() => readEnv(serverEnvSchema, { UPLOAD_ALLOWED_TYPES: "images" })).toThrow(/UPLOAD_ALLOWED_TYPES: must be a comma-separated list of media types/);
+    expect(() => readEnv(serverEnvSchema, { S3_ENDPOINT: "minio:9000" })).toThrow(/S3_ENDPOINT: must be an http/);
   });
 
   it("treats empty variables as unset", () => {

@@ -18,6 +18,7 @@ import { createRedisBus, eventLogNamespace, redisRetryDelayMs } from "./realtime
 import { createTypingService, typingRate } from "./realtime/typing";
 import type { MediaLimits, ParleyConfig, ParleyServices } from "./services";
 import { deleteBlobs, sweepUnsentUploads } from "./domain/attachments";
+import { sweepUnusedAvatarUploads } from "./domain/avatars";
 import { defaultUploadTypes } from "./env";
 import type { BlobStoreConfig } from "./storage/blob-store";
 import { createBlobStore } from "./storage/create-blob-store";
@@ -87,7 +88,8 @@ export async function startServices(
   };
   const blobStore = createBlobStore(options.blobStore ?? { driver: "local", directory: ".data/media" });
   const uploadSweeper = setInterval(() => {
-    sweepUnsentUploads({ db: options.db, blobStore, clock, logger }).catch((error: unknown) =>
+    const sweepServices = { db: options.db, blobStore, clock, logger };
+    Promise.all([sweepUnsentUploads(sweepServices), sweepUnusedAvatarUploads(sweepServices)]).catch((error: unknown) =>
       logger.warn({ err: String(error) }, "unsent upload sweep failed"),
     );
   }, uploadSweepIntervalMs);

@@ -11,7 +11,7 @@ import {
 } from "@trpc/client";
 import { observable } from "@trpc/server/observable";
 
-import type { AppRouter } from "@parley/api";
+import type { AppRouter, PublicUser } from "@parley/api";
 
 export type { AppRouter };
 export type {
@@ -87,6 +87,19 @@ export interface ParleyClient {
    * says (Parley itself or S3-compatible storage), then has the server check them.
    */
   uploadAttachment: (options: UploadAttachmentOptions) => Promise<string>;
+  /**
+   * Uploads an image and makes it the signed-in user's profile picture (a 256-pixel square;
+   * `crop` in the upright image's pixels, else the centre). Returns the updated user.
+   */
+  uploadAvatar: (options: UploadAvatarOptions) => Promise<PublicUser>;
+}
+
+export interface UploadAvatarOptions {
+  file: UploadSource;
+  /** The type to declare: an image type; default: the Blob's type. */
+  contentType?: string;
+  crop?: { x: number; y: number; side: number };
+  onProgress?: UploadAttachmentOptions["onProgress"];
 }
 
 /** A file's bytes: a browser `Blob`/`File`, a Node `Buffer` or any bytes, or a stream of them. */
@@ -357,6 +370,14 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
       await sendBytes(target, blob, fileName, upload.onProgress);
       await api.attachments.complete.mutate({ attachmentId, ...upload.metadata });
       return attachmentId;
+    },
+    uploadAvatar: async (upload) => {
+      const blob = await toBlob(upload.file, upload.contentType);
+      const contentType = upload.contentType ?? blob.type;
+      if (!contentType) throw new TypeError("uploadAvatar needs a `contentType` unless `file` is a Blob with a type");
+      const { uploadId, upload: target } = await api.users.createAvatarUpload.mutate({ size: blob.size, contentType });
+      await sendBytes(target, blob, "avatar", upload.onProgress);
+      return api.users.setAvatar.mutate({ uploadId, crop: upload.crop });
     },
     api,
     get token() {

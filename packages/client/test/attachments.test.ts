@@ -249,6 +249,19 @@ describe.each(drivers)("attachments on %s storage", (driver) => {
     expect(history.messages.find((message) => message.id === sent.id)?.attachments).toEqual([]);
   });
 
+  it("removes the files of a disappearing message once it expires", async () => {
+    const timed = (await alice.client.api.conversations.createGroup.mutate({ title: "Timed", memberIds: [bob.user.id] })).id;
+    await alice.client.api.conversations.setDisappearing.mutate({ conversationId: timed, seconds: 30, startsAt: "send" });
+    const attachmentId = await alice.client.uploadAttachment({ conversationId: timed, file: await png(40, 40), name: "brief.png" });
+    const sent = await send(alice, timed, [attachmentId]);
+    const [row] = await queryRows<{ storage_key: string; thumbnail_key: string }>(server.database, "select storage_key, thumbnail_key from attachments where id = $1", [attachmentId]);
+    clock.advance(31_000);
+    // Past its expiry no one can fetch it, even before the sweeper (once a second) purges it.
+    expect((await download(bob, sent.attachments[0]?.url as string)).status).toBe(404);
+    await expect.poll(() => server.services.blobStore.size(row?.storage_key as string), { timeout: 5_000 }).toBeNull();
+    expect(await server.services.blobStore.size(row?.thumbnail_key as string)).toBeNull();
+  });
+
   it("sweeps uploads that were never sent once a day has passed", async () => {
     const keptId = await alice.client.uploadAttachment({ conversationId: group, file: await png(), name: "kept.png" });
     const kept = await send(alice, group, [keptId]);
@@ -303,6 +316,53 @@ describe.each(drivers)("attachments on %s storage", (driver) => {
     expect(tail.status).toBe(206);
     expect((await tail.arrayBuffer()).byteLength).toBe(10);
     expect((await download(bob, voice?.url as string, { range: `bytes=${(voice?.size ?? 0) + 5}-` })).status).toBe(416);
+  });
+
+  it("forwards a message with its files as copies that outlive the original", async () => {
+    const attachmentId = await alice.client.uploadAttachment({ conversationId: direct, file: await png(48, 24), name: "forward-me.png" });
+    const original = await send(alice, direct, [attachmentId], "caption");
+    const { messages, refused } = await alice.client.api.messages.forward.mutate({ messageId: original.id, toConversationIds: [group, randomUUID()] });
+    expect(refused).toHaveLength(1);
+    const [copy] = messages;
+    expect(copy?.kind).toBe("image");
+    expect(copy?.body).toBe("caption");
+    expect(copy?.attachments[0]).toMatchObject({ name: "forward-me.png", width: 48, height: 24 });
+    expect(copy?.attachments[0]?.id).not.toBe(attachmentId);
+    await alice.client.api.messages.delete.mutate({ messageId: original.id });
+    const response = await download(bob, copy?.attachments[0]?.url as string);
+    expect(response.status).toBe(200);
+    expect((await sharp(Buffer.from(await response.arrayBuffer())).metadata()).width).toBe(48);
+    expect(await queryRows(server.database, "select 1 from attachments where message_id is null and uploader_id = $1 and conversation_id <> all($2::uuid[])", [alice.user.id, [direct, group]])).toEqual([]);
+  });
+
+  it("sets a profile picture: square, small, without EXIF, shown to others and announced to friends", async () => {
+    const bobEvents = await listen(bob.client);
+    const photo = await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 0, g: 160, b: 90 } } })
+      .jpeg()
+      .withExif({ IFD0: { Make: "AvatarCam", Model: "Secret-Avatar-Model" } })
+      .toBuffer();
+    const me = await alice.client.uploadAvatar({ file: photo, contentType: "image/jpeg", crop: { x: 50, y: 0, side: 200 } });
+    expect(me.avatarUrl).toMatch(/^\/api\/media\/avatars\/[0-9a-f-]{36}\.webp$/);
+    const announced = await bobEvents.next((event): event is Extract<StreamEvent, { type: "profile.updated" }> => event.type === "profile.updated" && event.user.avatarUrl === me.avatarUrl);
+    expect(announced.user.id).toBe(alice.user.id);
+    const response = await download(carol, me.avatarUrl as string);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("image/webp");
+    const served = Buffer.from(await response.arrayBuffer());
+    const metadata = await sharp(served).metadata();
+    expect([metadata.width, metadata.height, metadata.exif]).toEqual([256, 256, undefined]);
+    expect(served.toString("latin1")).not.toContain("Secret-Avatar-Model");
+    const conversation = await bob.client.api.conversations.get.query({ conversationId: direct });
+    expect(conversation.members.find((member) => member.userId === alice.user.id)?.avatarUrl).toBe(me.avatarUrl);
+    expect((await alice.client.api.auth.me.query()).avatarUrl).toBe(me.avatarUrl);
+
+    const replaced = await alice.client.uploadAvatar({ file: await png(64, 64), contentType: "image/png" });
+    expect(replaced.avatarUrl).not.toBe(me.avatarUrl);
+    expect((await download(bob, me.avatarUrl as string)).status).toBe(404);
+    await expectRefusal(alice.client.uploadAvatar({ file: Buffer.from("not an image"), contentType: "image/png" }), "BAD_REQUEST");
+    await expectRefusal(alice.client.api.users.createAvatarUpload.mutate({ size: 10, contentType: "image/svg+xml" }), "BAD_REQUEST");
+    expect((await alice.client.api.users.removeAvatar.mutate()).avatarUrl).toBeNull();
+    expect((await download(bob, replaced.avatarUrl as string)).status).toBe(404);
   });
 
   it("sends a sticker from the pack", async () => {

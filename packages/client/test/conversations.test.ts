@@ -47,6 +47,7 @@ describe("conversations.openDirect", () => {
       userId: bob.user.id,
       username: bob.user.username,
       displayName: bob.user.displayName,
+      avatarUrl: null,
       role: "member",
       lastReadSeq: 0,
       joinedAt: expect.any(String),

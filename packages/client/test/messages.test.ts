@@ -57,6 +57,7 @@ describe("messages.send", () => {
       expiresAfterReadSeconds: null,
       forwardedFrom: null,
       reactions: [],
+      attachments: [],
     });
     for (const events of [aliceEvents, bobEvents]) {
       expect(await events.waitFor((event) => event.type === "message.created")).toEqual({

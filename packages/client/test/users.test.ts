@@ -121,7 +121,7 @@ describe("users.byId", () => {
     const target = await server.signUp("target");
     const found = await viewer.client.api.users.byId.query({ userId: target.user.id });
     expect(found).toEqual(target.user);
-    expect(Object.keys(found).sort()).toEqual(["createdAt", "displayName", "id", "username"]);
+    expect(Object.keys(found).sort()).toEqual(["avatarUrl", "createdAt", "displayName", "id", "username"]);
   });
 
   it("answers NOT_FOUND for an unknown id and BAD_REQUEST for a malformed one", async () => {

@@ -14,6 +14,17 @@ ALTER TABLE "attachments" ADD CONSTRAINT "attachments_conversation_id_conversati
 CREATE INDEX "attachments_unsent_idx" ON "attachments" USING btree ("created_at") WHERE "attachments"."message_id" is null;--> statement-breakpoint
 ALTER TABLE "attachments" ADD CONSTRAINT "attachments_blob_or_sticker" CHECK (("attachments"."storage_key" is null) = ("attachments"."sticker_id" is not null));
 --> statement-breakpoint
+CREATE TABLE "avatar_uploads" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"user_id" uuid NOT NULL,
+	"content_type" text NOT NULL,
+	"size_bytes" integer NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "avatar_uploads" ADD CONSTRAINT "avatar_uploads_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "avatar_uploads_created_at_idx" ON "avatar_uploads" USING btree ("created_at");
+--> statement-breakpoint
 -- Messages carry their attachments. A history page looks them up with one query for the whole
 -- page (parley_attachments_for), like its reactions; the view stays one inlinable expression.
 CREATE FUNCTION parley_attachment_json(a attachments)

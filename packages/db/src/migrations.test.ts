@@ -30,6 +30,7 @@ const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
 
 const expectedTables = [
   "attachments",
+  "avatar_uploads",
   "blocks",
   "conversation_members",
   "conversations",

@@ -1,3 +1,5 @@
+import type { Readable } from "node:stream";
+
 import { and, eq, isNull, lt, sql } from "drizzle-orm";
 
 import { attachmentNameMaxCharacters, unsentUploadLifetimeMs } from "@parley/db/limits";
@@ -107,17 +109,24 @@ async function requirePendingUpload(db: Executor, input: { userId: string; attac
 /** Parley's upload route (local storage): the bytes of a pending upload, at most its declared size. */
 export async function receiveUpload(
   services: AttachmentServices,
-  input: { userId: string; attachmentId: string; body: NodeJS.ReadableStream; declaredLength: number | null },
+  input: { userId: string; attachmentId: string; body: Readable; declaredLength: number | null },
 ): Promise<void> {
   const row = await requirePendingUpload(services.db, input);
   if (row.readyAt) throw new DomainError("CONFLICT", "This upload is already complete");
-  if (input.declaredLength !== null && input.declaredLength > row.sizeBytes) {
-    throw new DomainError("BAD_REQUEST", `This upload was announced as ${row.sizeBytes} bytes`);
-  }
+  await writeUploadBytes(services, { ...row, body: input.body, declaredLength: input.declaredLength });
+}
+
+/** Stores an upload's bytes through Parley's route, refusing any beyond the announced size. */
+export async function writeUploadBytes(
+  services: Pick<ParleyServices, "blobStore">,
+  upload: { storageKey: string; contentType: string; sizeBytes: number; body: Readable; declaredLength: number | null },
+): Promise<void> {
+  const tooLarge = `This upload was announced as ${upload.sizeBytes} bytes`;
+  if (upload.declaredLength !== null && upload.declaredLength > upload.sizeBytes) throw new DomainError("BAD_REQUEST", tooLarge);
   try {
-    await services.blobStore.write(row.storageKey, input.body as import("node:stream").Readable, { contentType: row.contentType, maxBytes: row.sizeBytes });
+    await services.blobStore.write(upload.storageKey, upload.body, { contentType: upload.contentType, maxBytes: upload.sizeBytes });
   } catch (error) {
-    if (error instanceof BlobTooLargeError) throw new DomainError("BAD_REQUEST", `This upload was announced as ${row.sizeBytes} bytes`);
+    if (error instanceof BlobTooLargeError) throw new DomainError("BAD_REQUEST", tooLarge);
     throw error;
   }
 }
@@ -276,6 +285,78 @@ export async function findServableAttachment(
     return attachment.thumbnailKey ? { storageKey: attachment.thumbnailKey, stickerId: null, contentType: "image/webp", fileName: `${attachment.fileName}.webp` } : null;
   }
   return { storageKey: attachment.storageKey, stickerId: attachment.stickerId, contentType: attachment.contentType, fileName: attachment.fileName };
+}
+
+/**
+ * Copies of a message's attachments for a forward, one set per target conversation, ready for
+ * the forwarder to send there: each copy has its own blobs, so deleting one message never takes
+ * another's files. Copies whose send is refused are removed with `discardAttachments`.
+ */
+export async function copyAttachmentsForForward(
+  services: Pick<ParleyServices, "db" | "blobStore" | "clock">,
+  input: { userId: string; messageId: string; conversationIds: string[] },
+): Promise<Map<string, string[]>> {
+  const originals = await services.db.select().from(attachments).where(eq(attachments.messageId, input.messageId)).orderBy(attachments.position);
+  const copies = new Map<string, string[]>();
+  if (originals.length === 0) return copies;
+  const copyBlob = async (key: string | null, area: "media" | "thumbs"): Promise<string | null> => {
+    if (key === null) return null;
+    const bytes = await services.blobStore.read(key);
+    if (!bytes) throw new DomainError("BAD_REQUEST", "A file of this message is no longer available");
+    const copy = `${area}/${crypto.randomUUID()}`;
+    await services.blobStore.write(copy, bytes, { contentType: "application/octet-stream" });
+    return copy;
+  };
+  // Only where the forwarder is a member: the send refuses the others anyway.
+  const memberships = await services.db
+    .select({ conversationId: conversationMembers.conversationId })
+    .from(conversationMembers)
+    .where(
+      and(
+        eq(conversationMembers.userId, input.userId),
+        isNull(conversationMembers.leftAt),
+        sql`${conversationMembers.conversationId} = any(${`{${input.conversationIds.join(",")}}`}::uuid[])`,
+      ),
+    );
+  for (const { conversationId } of memberships) {
+    const ids: string[] = [];
+    for (const original of originals) {
+      const [row] = await services.db
+        .insert(attachments)
+        .values({
+          kind: original.kind,
+          stickerId: original.stickerId,
+          fileName: original.fileName,
+          contentType: original.contentType,
+          sizeBytes: original.sizeBytes,
+          width: original.width,
+          height: original.height,
+          durationMs: original.durationMs,
+          waveform: original.waveform,
+          thumbhash: original.thumbhash,
+          conversationId,
+          uploaderId: input.userId,
+          storageKey: await copyBlob(original.storageKey, "media"),
+          thumbnailKey: await copyBlob(original.thumbnailKey, "thumbs"),
+          readyAt: services.clock.now(),
+          createdAt: services.clock.now(),
+        })
+        .returning({ id: attachments.id });
+      if (row) ids.push(row.id);
+    }
+    copies.set(conversationId, ids);
+  }
+  return copies;
+}
+
+/** Deletes unsent attachments and their blobs (copies made for a send that was refused). */
+export async function discardAttachments(services: Pick<ParleyServices, "db" | "blobStore" | "logger">, attachmentIds: string[]): Promise<void> {
+  if (attachmentIds.length === 0) return;
+  const removed = await services.db
+    .delete(attachments)
+    .where(and(sql`${attachments.id} = any(${`{${attachmentIds.join(",")}}`}::uuid[])`, isNull(attachments.messageId)))
+    .returning({ storageKey: attachments.storageKey, thumbnailKey: attachments.thumbnailKey });
+  await deleteBlobs(services, blobKeysOf(removed));
 }
 
 /** Every blob of these attachment rows (the files, thumbnails and posters). */

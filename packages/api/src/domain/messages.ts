@@ -5,7 +5,14 @@ import { attachments, conversationMembers, conversations, messageExpiries, messa
 import { DomainError } from "../errors";
 import { transactionWithEvents } from "../events/transaction";
 import type { ParleyServices } from "../services";
-import { blobKeysOf, deleteBlobs, explainAttachmentRefusal, loadAttachments } from "./attachments";
+import {
+  blobKeysOf,
+  copyAttachmentsForForward,
+  deleteBlobs,
+  discardAttachments,
+  explainAttachmentRefusal,
+  loadAttachments,
+} from "./attachments";
 import { notExpiredFor } from "./expiry";
 import { currentMemberRow, notAMemberMessage, type Executor } from "./membership";
 import type { SendOutcome, SendRefusal } from "./message-writer";
@@ -447,7 +454,7 @@ export interface ForwardResult {
  * FORBIDDEN when no conversation took it.
  */
 export async function forwardMessage(
-  services: Pick<ParleyServices, "db" | "clock" | "messageWriter" | "sendLimiter">,
+  services: Pick<ParleyServices, "db" | "clock" | "messageWriter" | "sendLimiter" | "blobStore" | "logger">,
   input: { userId: string; messageId: string; toConversationIds: string[] },
 ): Promise<ForwardResult> {
   const { message } = await requireVisibleMessage(services.db, { ...input, at: services.clock.now() });
@@ -471,6 +478,7 @@ export async function forwardMessage(
     });
   }
   const body = message.body;
+  const copies = await copyAttachmentsForForward(services, { userId: input.userId, messageId: message.id, conversationIds: targets });
   const outcomes = await Promise.all(
     targets.map((conversationId) =>
       services.messageWriter.write({
@@ -481,8 +489,13 @@ export async function forwardMessage(
         replyToId: null,
         forwarded: true,
         forwardedFromUserId: authorBlockedForwarder ? null : authorId,
+        attachmentIds: copies.get(conversationId) ?? [],
       }),
     ),
+  );
+  await discardAttachments(
+    services,
+    targets.flatMap((conversationId, index) => (outcomes[index]?.outcome === "created" ? [] : (copies.get(conversationId) ?? []))),
   );
   const result: ForwardResult = { messages: [], refused: [] };
   outcomes.forEach((outcome, index) => {

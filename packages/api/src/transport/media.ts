@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
-import { findServableAttachment, mediaEndpoint, receiveUpload } from "../domain/attachments";
+import { findServableAttachment, mediaEndpoint, receiveUpload, writeUploadBytes } from "../domain/attachments";
+import { findAvatarUpload } from "../domain/avatars";
 import { toTRPCError } from "../errors";
 import { findSticker, renderSticker } from "../media/stickers";
 import { isOriginAllowed } from "../origin";
@@ -173,12 +174,11 @@ export function createMediaRequestListener(services: ParleyServices): (request: 
           return;
         }
         const declared = request.headers["content-length"];
-        await receiveUpload(services, {
-          userId,
-          attachmentId: upload[1] as string,
-          body: request,
-          declaredLength: declared === undefined ? null : Number(declared),
-        });
+        const declaredLength = declared === undefined ? null : Number(declared);
+        const uploadId = upload[1] as string;
+        const avatarUpload = await findAvatarUpload(services, { userId, uploadId });
+        if (avatarUpload) await writeUploadBytes(services, { ...avatarUpload, body: request, declaredLength });
+        else await receiveUpload(services, { userId, attachmentId: uploadId, body: request, declaredLength });
         response.writeHead(204).end();
         return;
       }

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 import { displayNameMaxCharacters, usernamePattern } from "../limits";
 
@@ -24,6 +24,24 @@ export const users = pgTable(
       sql`char_length(${table.displayName}) between 1 and ${sql.raw(String(displayNameMaxCharacters))}`,
     ),
   ],
+);
+
+/**
+ * A profile picture on its way: created by `users.createAvatarUpload`, its bytes in the BlobStore
+ * under `uploads/<id>`, consumed by `users.setAvatar`; swept after a day like unsent attachments.
+ */
+export const avatarUploads = pgTable(
+  "avatar_uploads",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    contentType: text("content_type").notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("avatar_uploads_created_at_idx").on(table.createdAt)],
 );
 
 export type User = typeof users.$inferSelect;
