@@ -506,7 +506,7 @@ export function applyStreamEvent(state: ChatState, event: ChatEvent, meId: strin
     case "conversation.left":
       return withoutConversation(state, event.conversationId);
     case "profile.updated": {
-      // Sent to the user's own devices and to their friends: rename them wherever they appear.
+      // Sent to the user's own devices and to their friends: rename them (and their picture) wherever they appear.
       const renamed = event.user;
       const conversations: Record<string, ConversationSummary> = {};
       for (const [id, conversation] of Object.entries(state.conversations)) {
@@ -514,7 +514,7 @@ export function applyStreamEvent(state: ChatState, event: ChatEvent, meId: strin
           ? {
               ...conversation,
               members: conversation.members.map((member) =>
-                member.userId === renamed.id ? { ...member, displayName: renamed.displayName } : member,
+                member.userId === renamed.id ? { ...member, displayName: renamed.displayName, avatarUrl: renamed.avatarUrl } : member,
               ),
             }
           : conversation;

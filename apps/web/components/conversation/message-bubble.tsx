@@ -33,6 +33,7 @@ export interface DisplayedMessage {
   /** Set while the message waits in the outbox. */
   pending: OutboxEntry | null;
   senderName: string;
+  senderAvatarUrl: string | null;
   firstInGroup: boolean;
   lastInGroup: boolean;
   /** The quoted message; `message` is null when it is not loaded. */
@@ -146,7 +147,7 @@ export const MessageBubble = memo(function MessageBubble({
       className={`group/message relative flex items-end gap-2 ${own ? "flex-row-reverse" : ""} ${lastInGroup ? "mb-2" : "mb-0.5"}`}
     >
       {showAvatarColumn && (
-        <span className="w-8 shrink-0">{lastInGroup && <Avatar id={message.senderId} name={senderName} size="sm" />}</span>
+        <span className="w-8 shrink-0">{lastInGroup && <Avatar id={message.senderId} name={senderName} src={item.senderAvatarUrl} size="sm" />}</span>
       )}
 
       <div className={`flex max-w-[min(80%,36rem)] min-w-0 flex-col ${own ? "items-end" : "items-start"}`}>

@@ -153,6 +153,7 @@ export function MessageList({
           status,
           pending: entry ?? null,
           senderName: sender ? nameOf(sender) : "…",
+          senderAvatarUrl: conversation.members.find((member) => member.userId === message.senderId)?.avatarUrl ?? null,
           firstInGroup: !joinsBefore,
           lastInGroup: !joinsAfter,
           replyTarget: replyTarget

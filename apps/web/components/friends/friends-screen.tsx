@@ -18,7 +18,7 @@ const searchDelayMs = 250;
 function PersonRow({ user, online, children }: { user: PublicUser; online?: boolean; children?: ReactNode }) {
   return (
     <li data-testid="person" data-username={user.username} className="flex items-center gap-3 rounded-xl px-2 py-2 hover:bg-zinc-50 dark:hover:bg-zinc-900">
-      <Avatar id={user.id} name={nameOf(user)} size="md" online={online} />
+      <Avatar id={user.id} name={nameOf(user)} src={user.avatarUrl} size="md" online={online} />
       <span className="min-w-0 flex-1">
         <span className="block truncate font-medium">{nameOf(user)}</span>
         <span className="block truncate text-sm text-zinc-500">

@@ -64,7 +64,7 @@ function ProfileForm() {
   return (
     <form onSubmit={submit} className="flex flex-col gap-4" aria-label="Profile">
       <div className="flex items-center gap-4">
-        <Avatar id={me.id} name={nameOf(me)} size="lg" />
+        <Avatar id={me.id} name={nameOf(me)} src={me.avatarUrl} size="xl" />
         <div className="min-w-0">
           <p className="truncate font-semibold">{nameOf(me)}</p>
           <p className="truncate text-sm text-zinc-500">@{me.username}</p>

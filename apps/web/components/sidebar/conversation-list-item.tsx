@@ -70,7 +70,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
         active ? "bg-sky-600 text-white" : "hover:bg-zinc-100 dark:hover:bg-zinc-900"
       }`}
     >
-      <Avatar id={peer?.userId ?? conversation.id} name={title} size="lg" online={online} />
+      <Avatar id={peer?.userId ?? conversation.id} name={title} src={peer?.avatarUrl} size="lg" online={online} />
       <span className="flex min-w-0 flex-1 flex-col gap-0.5">
         <span className="flex items-baseline gap-2">
           <span className={`min-w-0 flex-1 truncate ${unread > 0 ? "font-semibold" : "font-medium"}`} data-testid="conversation-title">

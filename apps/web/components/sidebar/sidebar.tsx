@@ -41,7 +41,7 @@ export function Sidebar() {
           className="flex min-w-0 flex-1 items-center gap-3 rounded-xl p-1 hover:bg-zinc-100 dark:hover:bg-zinc-900"
           aria-label={`Settings for ${nameOf(me)}`}
         >
-          <Avatar id={me.id} name={nameOf(me)} size="md" />
+          <Avatar id={me.id} name={nameOf(me)} src={me.avatarUrl} size="md" />
           <span className="min-w-0">
             <span className="block truncate font-semibold">{nameOf(me)}</span>
             <span className="block truncate text-xs text-zinc-500">@{me.username}</span>
