@@ -155,3 +155,34 @@ test("emoji from the picker, a reaction from the full set and a sticker, on a ph
   await expect.poll(() => sticker.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBeGreaterThan(0);
   await screenshot(bo.page, "sticker-received");
 });
+
+test("a profile picture is cropped in Settings and shown to a friend, on a phone", async ({ browser }) => {
+  const { ada, bo } = await friendsInChat(browser, phone);
+  const picture = await drawnPng(ada.page, 900, 600, 120);
+  const photo = await drawnPng(ada.page, 800, 1000, 300);
+
+  await ada.page.goto("/settings");
+  await ada.page.getByTestId("avatar-input").setInputFiles({ name: "me.png", mimeType: "image/png", buffer: picture });
+  const dialog = ada.page.getByRole("dialog", { name: "Crop your picture" });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole("slider").fill("2");
+  await screenshot(ada.page, "avatar-crop");
+  await dialog.getByRole("button", { name: "Save picture" }).click();
+  await expect(dialog).toBeHidden();
+  const own = ada.page.getByRole("button", { name: "Change profile picture" }).getByTestId("avatar-image");
+  await expect(own).toHaveAttribute("src", /\/api\/media\//);
+  await expect.poll(() => own.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBe(256);
+
+  // Bo sees it in the chat header without a reload, and a photo from Ada fits the phone.
+  const header = bo.page.getByRole("region", { name: "Conversation" }).getByTestId("avatar-image");
+  await expect(header).toBeVisible();
+  await expect(header).toHaveAttribute("src", (await own.getAttribute("src")) ?? "");
+  await ada.page.goBack();
+  await ada.page.getByTestId("attach-input").setInputFiles({ name: "portrait.png", mimeType: "image/png", buffer: photo });
+  await expect(ada.page.getByTestId("tray-item")).toHaveAttribute("data-status", "done");
+  await screenshot(ada.page, "media-tray");
+  await composer(ada.page).press("Enter");
+  await expect(bo.page.getByTestId("album-image")).toHaveCount(1);
+  await expect.poll(() => bo.page.getByTestId("album-image").locator("img").evaluate((image: HTMLImageElement) => image.naturalWidth)).toBeGreaterThan(0);
+  await screenshot(bo.page, "media-album");
+});

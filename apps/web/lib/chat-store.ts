@@ -532,6 +532,21 @@ export class ChatStore {
     });
   }
 
+  /** Uploads a picture and makes the given square of it the profile picture. */
+  async setAvatar(file: Blob, crop: { x: number; y: number; side: number }): Promise<boolean> {
+    return this.run(async () => {
+      const me = await this.client.uploadAvatar({ file, crop });
+      this.update((state) => ({ ...state, me }));
+    });
+  }
+
+  async removeAvatar(): Promise<boolean> {
+    return this.run(async () => {
+      const me = await this.client.api.users.removeAvatar.mutate();
+      this.update((state) => ({ ...state, me }));
+    });
+  }
+
   /** Ends this session and forgets this device's unsent messages. */
   async signOut(): Promise<void> {
     const meId = this.state.me?.id;

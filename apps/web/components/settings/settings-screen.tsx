@@ -10,10 +10,10 @@ import { useChatStore, useMe } from "../../lib/chat-context";
 import { nameOf } from "../../lib/people";
 import { formatFullDate } from "../../lib/time-format";
 import { ScreenHeader } from "../shell/screen-header";
-import { Avatar } from "../ui/avatar";
 import { Button } from "../ui/button";
 import { LogOutIcon } from "../ui/icons";
 import { TextField } from "../ui/text-field";
+import { AvatarEditor } from "./avatar-editor";
 
 /** "Chrome on Linux" from a user-agent string; good enough to recognise your own devices. */
 function describeDevice(userAgent: string | null): string {
@@ -63,13 +63,7 @@ function ProfileForm() {
 
   return (
     <form onSubmit={submit} className="flex flex-col gap-4" aria-label="Profile">
-      <div className="flex items-center gap-4">
-        <Avatar id={me.id} name={nameOf(me)} src={me.avatarUrl} size="xl" />
-        <div className="min-w-0">
-          <p className="truncate font-semibold">{nameOf(me)}</p>
-          <p className="truncate text-sm text-zinc-500">@{me.username}</p>
-        </div>
-      </div>
+      <AvatarEditor />
       <TextField
         label="Display name"
         value={displayName}
