@@ -57,9 +57,15 @@ export function MediaAlbum({ images, progressOf }: { images: AttachmentView[]; p
   const [open, setOpen] = useState<number | null>(null);
   const rows = albumRows(images);
   const single = images.length === 1;
+  const singleAspect = rows[0]?.[0]?.aspect ?? 1;
   return (
     <>
-      <div data-testid="media-album" className={`flex flex-col gap-0.5 overflow-hidden ${single ? "w-[min(20rem,70vw)]" : "w-[min(24rem,72vw)]"}`}>
+      <div
+        data-testid="media-album"
+        className={`flex flex-col gap-0.5 overflow-hidden ${single ? "" : "w-[min(24rem,72vw)]"}`}
+        // A lone tall picture is narrower, so that it is never taller than about 22rem.
+        style={single ? { width: `min(20rem, 70vw, ${(22 * singleAspect).toFixed(2)}rem)` } : undefined}
+      >
         {rows.map((row, rowIndex) => (
           <div
             key={rowIndex}
@@ -67,7 +73,8 @@ export function MediaAlbum({ images, progressOf }: { images: AttachmentView[]; p
             style={{ aspectRatio: `${row.reduce((sum, tile) => sum + tile.aspect, 0)}` }}
           >
             {row.map((tile) => (
-              <div key={tile.item.id} className="min-w-0" style={{ flex: `${tile.aspect} 1 0` }}>
+              // Grow factors scaled up: below a sum of 1, flex would leave part of the row empty.
+              <div key={tile.item.id} className="min-w-0" style={{ flex: `${tile.aspect * 100} 1 0` }}>
                 <AlbumTileImage image={tile.item} onOpen={() => setOpen(tile.index)} progress={progressOf?.(tile.item) ?? null} />
               </div>
             ))}

@@ -157,7 +157,7 @@ export const MessageBubble = memo(function MessageBubble({
           className={`relative min-w-0 outline-none ${highlighted ? "ring-4 ring-amber-400" : ""} ${
             sticker
               ? "rounded-2xl"
-              : `rounded-2xl shadow-sm ${corner} ${edgeToEdge ? "overflow-hidden" : `px-3 py-1.5 ${hasText ? "" : "pb-5"}`} ${
+              : `rounded-2xl shadow-sm ${corner} ${edgeToEdge ? "w-min overflow-hidden" : `px-3 py-1.5 ${hasText ? "" : "pb-5"}`} ${
                   status === "failed"
                     ? "bg-rose-600 text-white"
                     : own
