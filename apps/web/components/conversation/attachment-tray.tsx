@@ -26,7 +26,6 @@ export function AttachmentTray({ uploadIds, onRemove, onRetry }: { uploadIds: st
             }`}
           >
             {job.kind === "image" && job.previewUrl ? (
-              // eslint-disable-next-line @next/next/no-img-element -- a local preview of the picked file
               <img src={job.previewUrl} alt="" className="size-11 shrink-0 rounded-lg object-cover" />
             ) : (
               <span className="flex size-11 shrink-0 items-center justify-center rounded-lg bg-sky-100 text-[10px] font-bold text-sky-700 dark:bg-sky-900 dark:text-sky-200">

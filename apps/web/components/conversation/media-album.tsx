@@ -30,7 +30,6 @@ function AlbumTileImage({ image, onOpen, progress }: { image: AttachmentView; on
       style={placeholder ? { backgroundImage: `url(${placeholder})`, backgroundSize: "cover" } : undefined}
     >
       {(image.thumbnailUrl ?? image.url) && (
-        // eslint-disable-next-line @next/next/no-img-element -- served by Parley's media route, not Next's optimiser
         <img
           src={image.thumbnailUrl ?? image.url}
           alt={image.name}
@@ -171,7 +170,6 @@ export function Lightbox({ images, start, onClose }: { images: AttachmentView[];
             if (event.target === event.currentTarget) ref.current?.close();
           }}
         >
-          {/* eslint-disable-next-line @next/next/no-img-element -- served by Parley's media route */}
           <img
             key={image.id}
             src={image.url}

@@ -53,7 +53,6 @@ export function MessageAttachments({ attachments, own, pending }: { attachments:
             attachment.kind === "voice" ? (
               <VoicePlayer key={attachment.id} voice={attachment} own={own} />
             ) : attachment.kind === "sticker" ? (
-              // eslint-disable-next-line @next/next/no-img-element -- the pack is served by Parley
               <img key={attachment.id} src={attachment.url} alt={`Sticker: ${attachment.name}`} data-testid="sticker" className="size-40" />
             ) : (
               <FileCard key={attachment.id} file={attachment} own={own} progress={progressOf(attachment)} />

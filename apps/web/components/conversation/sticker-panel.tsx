@@ -40,7 +40,6 @@ export function StickerPanel({ onPick }: { onPick: (sticker: StickerView) => voi
             title={sticker.name}
             className="flex aspect-square w-full items-center justify-center rounded-xl p-1 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-800"
           >
-            {/* eslint-disable-next-line @next/next/no-img-element -- the pack is served by Parley */}
             <img src={sticker.url} alt="" loading="lazy" className="size-full object-contain" />
           </button>
         </li>

@@ -120,7 +120,6 @@ function Cropper({ url, busy, onSave, onCancel }: { url: string; busy: boolean; 
           setCrop(zoomedCrop(crop, next, size.width, size.height));
         }}
       >
-        {/* eslint-disable-next-line @next/next/no-img-element -- a local preview of the chosen file */}
         <img
           src={url}
           alt="Your new profile picture"

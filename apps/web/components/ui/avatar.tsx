@@ -33,7 +33,6 @@ export function Avatar({
   return (
     <span className={`relative inline-flex shrink-0 ${sizes[size]}`} aria-hidden="true">
       {picture ? (
-        // eslint-disable-next-line @next/next/no-img-element -- served by Parley's media route
         <img
           src={picture}
           alt=""
