@@ -146,7 +146,6 @@ export class Outbox {
             replyToId: entry.replyToId ?? undefined,
             ...(files.length > 0 ? { attachmentIds: files } : {}),
           });
-          for (const attachment of entry.attachments ?? []) this.uploads.forget(attachment.uploadId);
           this.state.update((state) =>
             applyStreamEvent(
               { ...state, outbox: state.outbox.filter((candidate) => candidate.clientId !== entry.clientId) },
@@ -154,6 +153,8 @@ export class Outbox {
               this.meId,
             ),
           );
+          // After the sent message replaced the unsent one, whose local previews can now go.
+          for (const attachment of entry.attachments ?? []) this.uploads.forget(attachment.uploadId);
         } catch (error) {
           const problem = describeProblem(error);
           if (problem.code === "UNAUTHORIZED") {
