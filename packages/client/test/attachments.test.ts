@@ -145,6 +145,10 @@ describe.each(drivers)("attachments on %s storage", (driver) => {
     expect(live.message.attachments).toEqual(sent.attachments);
     const history = await bob.client.api.messages.history.query({ conversationId: direct });
     expect(history.messages.find((message) => message.id === sent.id)?.attachments).toEqual(sent.attachments);
+    const found = await bob.client.api.messages.search.query({ query: "Look", conversationId: direct });
+    expect(found.results.find((result) => result.message.id === sent.id)?.message.attachments).toEqual(sent.attachments);
+    const list = await bob.client.api.conversations.list.query({});
+    expect(list.find((conversation) => conversation.id === direct)?.lastMessage?.attachments).toEqual(sent.attachments);
 
     const response = await download(bob, attachment?.url as string);
     expect(response.status).toBe(200);

@@ -56,6 +56,7 @@ describe("auth.register", () => {
       username,
       displayName: "Regina",
       createdAt: expect.any(String),
+      avatarUrl: null,
     });
     expect(new Date(result.user.createdAt).toISOString()).toBe(result.user.createdAt);
     expect(result.token).toEqual(expect.any(String));

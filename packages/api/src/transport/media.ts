@@ -69,7 +69,9 @@ const statusOfCode: Record<string, number> = {
 /** `Content-Disposition` with an ASCII fallback and the exact name in RFC 5987 form. */
 export function contentDisposition(type: "inline" | "attachment", fileName: string): string {
   const fallback = fileName.replace(/[^\x20-\x7e]|["\\%;]/g, "_");
-  return `${type}; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+  // encodeURIComponent leaves ' ( ) * as they are; RFC 5987 wants them encoded too.
+  const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${type}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
 /** One `bytes=` range of a blob of `size` bytes; "unsatisfiable", or null to send it whole. */
