@@ -161,6 +161,7 @@ test("a profile picture is cropped in Settings and shown to a friend, on a phone
   const picture = await drawnPng(ada.page, 900, 600, 120);
   const photo = await drawnPng(ada.page, 800, 1000, 300);
 
+  const chatUrl = ada.page.url();
   await ada.page.goto("/settings");
   await ada.page.getByTestId("avatar-input").setInputFiles({ name: "me.png", mimeType: "image/png", buffer: picture });
   const dialog = ada.page.getByRole("dialog", { name: "Crop your picture" });
@@ -177,7 +178,8 @@ test("a profile picture is cropped in Settings and shown to a friend, on a phone
   const header = bo.page.getByRole("region", { name: "Conversation" }).getByTestId("avatar-image");
   await expect(header).toBeVisible();
   await expect(header).toHaveAttribute("src", (await own.getAttribute("src")) ?? "");
-  await ada.page.goBack();
+  await ada.page.goto(chatUrl);
+  await expect(ada.page.getByTestId("conversation-heading")).toHaveText(bo.displayName);
   await ada.page.getByTestId("attach-input").setInputFiles({ name: "portrait.png", mimeType: "image/png", buffer: photo });
   await expect(ada.page.getByTestId("tray-item")).toHaveAttribute("data-status", "done");
   await screenshot(ada.page, "media-tray");
