@@ -102,7 +102,7 @@ export function VoicePlayer({ voice, own }: { voice: AttachmentView; own: boolea
                     : "bg-sky-600"
                   : own
                     ? "bg-white/45"
-                    : "bg-zinc-300 dark:bg-zinc-600"
+                    : "bg-zinc-400 dark:bg-zinc-500"
               }`}
               style={{ height: `${Math.max(12, Math.round(height * 100))}%` }}
             />
