@@ -13,6 +13,9 @@ export type SessionView = RouterOutputs["auth"]["sessions"][number];
 export type MessageView = RouterOutputs["messages"]["send"];
 export type MessageSearchResult = RouterOutputs["messages"]["search"]["results"][number];
 export type ReactionView = MessageView["reactions"][number];
+export type AttachmentView = MessageView["attachments"][number];
+export type AttachmentKind = AttachmentView["kind"];
+export type StickerView = RouterOutputs["stickers"]["list"][number];
 
 export type ConversationView = RouterOutputs["conversations"]["openDirect"];
 export type ConversationSummary = RouterOutputs["conversations"]["get"];

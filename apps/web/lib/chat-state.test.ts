@@ -203,6 +203,14 @@ describe("profile.updated", () => {
     expect(state.people[friend]?.displayName).toBe("Renamed Friend");
     expect(state.me).toBeNull();
   });
+
+  it("shows a friend's new profile picture on their conversation membership", () => {
+    const pictured = { id: friend, username: "friend", displayName: "Friend", createdAt: "2025-01-01T00:00:00.000Z", avatarUrl: "/api/media/avatars/new" };
+    const state = applyStreamEvent(stateWith(conversation()), { type: "profile.updated", user: pictured }, me);
+    const members = state.conversations[conversationId]?.members ?? [];
+    expect(members.find((member) => member.userId === friend)?.avatarUrl).toBe("/api/media/avatars/new");
+    expect(members.find((member) => member.userId === me)?.avatarUrl).toBeNull();
+  });
 });
 
 describe("disappearing messages", () => {

@@ -6,6 +6,7 @@
 import type { ConnectionState } from "@parley/client";
 
 import type {
+  AttachmentKind,
   ChatEvent,
   ConversationSummary,
   ConversationView,
@@ -15,6 +16,20 @@ import type {
   PublicUser,
   ReactionView,
 } from "./api-types";
+import type { UploadJob } from "./uploads";
+
+/** A file a queued message carries: its upload's local id, and the attachment once uploaded. */
+export interface OutboxAttachment {
+  uploadId: string;
+  /** Null until the upload finished; the message is sent only when none is null. */
+  attachmentId: string | null;
+  kind: AttachmentKind;
+  name: string;
+  size: number;
+  contentType: string;
+  /** Where to show it from before it is sent, when that is not a local upload (a sticker's art). */
+  url?: string;
+}
 
 /** A message typed here that the server has not acknowledged yet. */
 export interface OutboxEntry {
@@ -27,6 +42,8 @@ export interface OutboxEntry {
   createdAt: string;
   status: "queued" | "sending" | "failed";
   error: string | null;
+  /** Files sent with it (the body is then their caption); absent for a text message. */
+  attachments?: OutboxAttachment[];
 }
 
 /** The loaded part of a conversation's history, oldest first. */
@@ -59,6 +76,8 @@ export interface ChatState {
   conversationsLoaded: boolean;
   timelines: Record<string, Timeline>;
   outbox: OutboxEntry[];
+  /** Files being uploaded from this device, by local upload id (lib/uploads.ts). */
+  uploads: Record<string, UploadJob>;
   /** conversationId → userId → when the indicator lapses (epoch ms). */
   typing: Record<string, Record<string, number>>;
   presence: Record<string, boolean>;
@@ -85,6 +104,7 @@ export const initialChatState: ChatState = {
   conversationsLoaded: false,
   timelines: {},
   outbox: [],
+  uploads: {},
   typing: {},
   presence: {},
   friends: [],
@@ -486,7 +506,7 @@ export function applyStreamEvent(state: ChatState, event: ChatEvent, meId: strin
     case "conversation.left":
       return withoutConversation(state, event.conversationId);
     case "profile.updated": {
-      // Sent to the user's own devices and to their friends: rename them wherever they appear.
+      // Sent to the user's own devices and to their friends: rename them (and their picture) wherever they appear.
       const renamed = event.user;
       const conversations: Record<string, ConversationSummary> = {};
       for (const [id, conversation] of Object.entries(state.conversations)) {
@@ -494,7 +514,7 @@ export function applyStreamEvent(state: ChatState, event: ChatEvent, meId: strin
           ? {
               ...conversation,
               members: conversation.members.map((member) =>
-                member.userId === renamed.id ? { ...member, displayName: renamed.displayName } : member,
+                member.userId === renamed.id ? { ...member, displayName: renamed.displayName, avatarUrl: renamed.avatarUrl } : member,
               ),
             }
           : conversation;

@@ -8,7 +8,7 @@ import type { ParleyClient } from "@parley/client";
 import { conversationPageMaxConversations } from "@parley/db/limits";
 
 import { describeProblem, isNetworkProblem } from "./api-errors";
-import type { ChatEvent, ConversationSummary, ConversationView, MessageView } from "./api-types";
+import type { ChatEvent, ConversationSummary, ConversationView, MessageView, StickerView } from "./api-types";
 import { newClientId } from "./browser-client";
 import {
   applyStreamEvent,
@@ -28,6 +28,7 @@ import { Outbox } from "./outbox";
 import { clearOutbox, loadOutbox, saveOutbox } from "./outbox-storage";
 import { StreamSync } from "./stream-sync";
 import { Timelines } from "./timelines";
+import { Uploads, type RecordingMetadata } from "./uploads";
 
 /** How often `conversations.typing` may be called per conversation while typing. */
 export const typingAnnounceIntervalMs = 2_000;
@@ -51,6 +52,7 @@ export class ChatStore {
   private readonly cleanups: Unsubscribe[] = [];
   private readonly stream: StreamSync;
   private readonly outbox: Outbox;
+  private readonly uploads: Uploads;
   private readonly timelines: Timelines;
   private readonly markReadSent = new Map<string, number>();
   private readonly typingAnnouncedAt = new Map<string, number>();
@@ -74,7 +76,8 @@ export class ChatStore {
       onReady: (ready) => this.onStreamReady(ready),
       onEvent: (event) => this.afterEvent(event),
     });
-    this.outbox = new Outbox({ client: this.client, state, onSignedOut: this.onSignedOut, newClientId });
+    this.uploads = new Uploads({ client: this.client, state, newId: newClientId, onSettled: () => void this.outbox.flush() });
+    this.outbox = new Outbox({ client: this.client, state, onSignedOut: this.onSignedOut, newClientId, uploads: this.uploads });
     this.timelines = new Timelines({
       client: this.client,
       state,
@@ -315,10 +318,42 @@ export class ChatStore {
 
   /* Sending */
 
-  sendMessage(input: { conversationId: string; body: string; replyToId: string | null }): void {
+  sendMessage(input: { conversationId: string; body: string; replyToId: string | null; uploadIds?: string[] }): void {
     // The message itself ends the typing indicator, so the next keystroke announces afresh.
     this.typingAnnouncedAt.delete(input.conversationId);
     this.outbox.enqueue(input);
+  }
+
+  /** Starts uploading a file for the composer's tray; the returned id goes into `sendMessage`. */
+  startUpload(input: { conversationId: string; file: Blob; name: string; metadata?: RecordingMetadata }): string {
+    return this.uploads.start(input);
+  }
+
+  cancelUpload(uploadId: string): void {
+    this.uploads.cancel(uploadId);
+  }
+
+  retryUpload(uploadId: string): void {
+    this.uploads.restart(uploadId);
+  }
+
+  /** Sends a sticker from the pack: the server makes it an attachment, then it goes like any message. */
+  async sendSticker(input: { conversationId: string; sticker: StickerView; replyToId: string | null }): Promise<void> {
+    try {
+      const { attachmentId } = await this.client.api.attachments.createSticker.mutate({
+        conversationId: input.conversationId,
+        stickerId: input.sticker.id,
+      });
+      const { sticker } = input;
+      this.outbox.enqueue({
+        conversationId: input.conversationId,
+        body: "",
+        replyToId: input.replyToId,
+        ready: [{ uploadId: attachmentId, attachmentId, kind: "sticker", name: sticker.name, size: 0, contentType: "image/webp", url: sticker.url }],
+      });
+    } catch (error) {
+      this.handleFailure(error);
+    }
   }
 
   retryMessage(clientId: string): void {
@@ -515,6 +550,21 @@ export class ChatStore {
   /** Signs out every other device of this user; how many, or null when it failed. */
   async signOutOtherDevices(): Promise<number | null> {
     return this.runForValue(async () => this.client.api.auth.revokeOtherSessions.mutate());
+  }
+
+  /** Uploads a picture and makes the given square of it the profile picture. */
+  async setAvatar(file: Blob, crop: { x: number; y: number; side: number }): Promise<boolean> {
+    return this.run(async () => {
+      const me = await this.client.uploadAvatar({ file, crop });
+      this.update((state) => ({ ...state, me }));
+    });
+  }
+
+  async removeAvatar(): Promise<boolean> {
+    return this.run(async () => {
+      const me = await this.client.api.users.removeAvatar.mutate();
+      this.update((state) => ({ ...state, me }));
+    });
   }
 
   /** Ends this session and forgets this device's unsent messages. */

@@ -15,7 +15,21 @@ function isOutboxEntry(value: unknown): value is OutboxEntry {
     typeof entry.senderId === "string" &&
     typeof entry.body === "string" &&
     (entry.replyToId === null || typeof entry.replyToId === "string") &&
-    typeof entry.createdAt === "string"
+    typeof entry.createdAt === "string" &&
+    (entry.attachments === undefined || (Array.isArray(entry.attachments) && entry.attachments.every(isOutboxAttachment)))
+  );
+}
+
+function isOutboxAttachment(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const attachment = value as Record<string, unknown>;
+  return (
+    typeof attachment.uploadId === "string" &&
+    (attachment.attachmentId === null || typeof attachment.attachmentId === "string") &&
+    typeof attachment.kind === "string" &&
+    typeof attachment.name === "string" &&
+    typeof attachment.size === "number" &&
+    typeof attachment.contentType === "string"
   );
 }
 

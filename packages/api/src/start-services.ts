@@ -24,7 +24,6 @@ import { loadVapidKeys, type VapidKeys } from "./push/vapid";
 import { createRedisBus, eventLogNamespace, redisRetryDelayMs } from "./realtime/redis-bus";
 import { createTypingService, typingRate } from "./realtime/typing";
 import { createLocalViewing, createRedisViewing } from "./realtime/viewing";
-import type { ParleyConfig, ParleyServices } from "./services";
 import type { MediaLimits, ParleyConfig, ParleyServices } from "./services";
 import { deleteBlobs, sweepUnsentUploads } from "./domain/attachments";
 import { sweepUnusedAvatarUploads } from "./domain/avatars";

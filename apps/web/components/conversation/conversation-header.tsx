@@ -58,7 +58,7 @@ export function ConversationHeader({
         className="flex min-w-0 flex-1 items-center gap-3 rounded-xl p-1 text-left hover:bg-zinc-50 dark:hover:bg-zinc-900"
         aria-expanded={infoOpen}
       >
-        <Avatar id={peer?.userId ?? conversation.id} name={title} size="md" online={online} />
+        <Avatar id={peer?.userId ?? conversation.id} name={title} src={peer?.avatarUrl} size="md" online={online} />
         <span className="min-w-0">
           <span className="block truncate font-semibold" data-testid="conversation-heading">
             {title}

@@ -45,7 +45,7 @@ function DirectDetails({ conversation }: { conversation: ConversationSummary }) 
   if (!peer) return null;
   return (
     <div className="flex flex-col items-center gap-2 px-6 py-8 text-center">
-      <Avatar id={peer.userId} name={nameOf(peer)} size="xl" online={online} />
+      <Avatar id={peer.userId} name={nameOf(peer)} src={peer.avatarUrl} size="xl" online={online} />
       <p className="mt-2 text-xl font-semibold">{nameOf(peer)}</p>
       <p className="text-sm text-zinc-500 dark:text-zinc-400">@{peer.username}</p>
       <p className={`text-sm ${online ? "text-emerald-600" : "text-zinc-500 dark:text-zinc-400"}`}>{online ? "online" : "offline"}</p>
@@ -155,6 +155,7 @@ function GroupDetails({ conversation }: { conversation: ConversationSummary }) {
                   <Avatar
                     id={member.userId}
                     name={nameOf(member)}
+                    src={member.avatarUrl}
                     size="md"
                     online={member.userId === me.id ? undefined : presence[member.userId]}
                   />

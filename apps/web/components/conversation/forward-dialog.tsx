@@ -70,7 +70,7 @@ export function ForwardDialog({ message, onClose }: { message: MessageView | nul
                   setSelected(next);
                 }}
               />
-              <Avatar id={peer?.userId ?? conversation.id} name={title} size="sm" />
+              <Avatar id={peer?.userId ?? conversation.id} name={title} src={peer?.avatarUrl} size="sm" />
               <span className="min-w-0 flex-1 truncate text-sm font-medium">{title}</span>
             </label>
           );

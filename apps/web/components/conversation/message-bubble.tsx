@@ -21,6 +21,8 @@ import {
   TimerIcon,
   TrashIcon,
 } from "../ui/icons";
+import { messagePreview } from "../../lib/message-preview";
+import { isEdgeToEdge, isStickerMessage, MessageAttachments } from "./message-attachments";
 import { MessageText } from "./message-text";
 import { ReactionPicker } from "./reaction-picker";
 
@@ -31,6 +33,7 @@ export interface DisplayedMessage {
   /** Set while the message waits in the outbox. */
   pending: OutboxEntry | null;
   senderName: string;
+  senderAvatarUrl: string | null;
   firstInGroup: boolean;
   lastInGroup: boolean;
   /** The quoted message; `message` is null when it is not loaded. */
@@ -67,9 +70,10 @@ function metaSpacerWidth(own: boolean, edited: boolean, disappearing: boolean): 
 // Written out so that Tailwind sees every class.
 const widthClasses: Record<number, string> = { 14: "w-14", 20: "w-20", 24: "w-24", 26: "w-26", 30: "w-30", 36: "w-36", 40: "w-40" };
 
-function snippet(body: string | null | undefined): string {
-  if (!body) return "Message deleted";
-  return body.length > 120 ? `${body.slice(0, 120)}…` : body;
+function snippet(message: MessageView): string {
+  if (message.deletedAt) return "Message deleted";
+  const text = messagePreview(message);
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
 }
 
 /** The time a disappearing message has left, ticking; or its timer while it waits to be read. */
@@ -124,6 +128,12 @@ export const MessageBubble = memo(function MessageBubble({
   const deleted = message.deletedAt !== null;
   const actionable = !pending && !deleted;
   const showAvatarColumn = group && !own;
+  const attachments = deleted ? [] : message.attachments;
+  const sticker = isStickerMessage(attachments);
+  const edgeToEdge = !sticker && isEdgeToEdge(attachments);
+  const hasText = deleted || Boolean(message.body) || attachments.length === 0;
+  // With no caption, the time sits on the picture (or under the sticker) in a dark chip.
+  const metaOnMedia = !hasText && (edgeToEdge || sticker);
 
   const corner = own
     ? `${firstInGroup ? "rounded-tr-2xl" : "rounded-tr-md"} ${lastInGroup ? "rounded-br-sm" : "rounded-br-md"}`
@@ -137,20 +147,26 @@ export const MessageBubble = memo(function MessageBubble({
       className={`group/message relative flex items-end gap-2 ${own ? "flex-row-reverse" : ""} ${lastInGroup ? "mb-2" : "mb-0.5"}`}
     >
       {showAvatarColumn && (
-        <span className="w-8 shrink-0">{lastInGroup && <Avatar id={message.senderId} name={senderName} size="sm" />}</span>
+        <span className="w-8 shrink-0">{lastInGroup && <Avatar id={message.senderId} name={senderName} src={item.senderAvatarUrl} size="sm" />}</span>
       )}
 
       <div className={`flex max-w-[min(80%,36rem)] min-w-0 flex-col ${own ? "items-end" : "items-start"}`}>
         <div
           tabIndex={-1}
-          className={`relative min-w-0 rounded-2xl px-3 py-1.5 shadow-sm outline-none ${highlighted ? "ring-4 ring-amber-400" : ""} ${corner} ${
-            status === "failed"
-              ? "bg-rose-600 text-white"
-              : own
-                ? "bg-sky-700 text-white"
-                : "bg-white text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100"
+          data-kind={message.kind}
+          className={`relative min-w-0 outline-none ${highlighted ? "ring-4 ring-amber-400" : ""} ${
+            sticker
+              ? "rounded-2xl"
+              : `rounded-2xl shadow-sm ${corner} ${edgeToEdge ? "w-min overflow-hidden" : `px-3 py-1.5 ${hasText ? "" : "pb-5"}`} ${
+                  status === "failed"
+                    ? "bg-rose-600 text-white"
+                    : own
+                      ? "bg-sky-700 text-white"
+                      : "bg-white text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100"
+                }`
           }`}
         >
+          <div className={edgeToEdge ? "px-3 pt-1.5 empty:hidden" : "empty:hidden"}>
           {group && !own && firstInGroup && (
             <p className={`mb-0.5 text-sm font-semibold ${nameColorOf(message.senderId)}`}>{senderName}</p>
           )}
@@ -172,23 +188,31 @@ export const MessageBubble = memo(function MessageBubble({
                 {replyTarget.message ? replyTarget.senderName : "Reply"}
               </p>
               <p className={`line-clamp-2 break-words ${own ? "text-white/85" : "text-zinc-600 dark:text-zinc-300"}`}>
-                {replyTarget.message ? snippet(replyTarget.message.body) : "Original message"}
+                {replyTarget.message ? snippet(replyTarget.message) : "Original message"}
               </p>
             </div>
           )}
 
+          </div>
+
+          {attachments.length > 0 && <MessageAttachments attachments={attachments} own={own} pending={pending !== null} />}
+
+          {hasText && (
           <p
             data-testid="message-body"
-            className={`break-words whitespace-pre-wrap [overflow-wrap:anywhere] ${deleted ? "italic opacity-70" : ""}`}
+            className={`break-words whitespace-pre-wrap [overflow-wrap:anywhere] ${deleted ? "italic opacity-70" : ""} ${edgeToEdge ? "px-3 pt-1 pb-1.5" : ""}`}
           >
             {deleted ? "Message deleted" : <MessageText body={message.body ?? ""} conversationId={message.conversationId} own={own} />}
             {/* Room for the time and ticks that sit in the bubble's corner. */}
             <span aria-hidden="true" className={`inline-block ${metaSpacerWidth(own, Boolean(message.editedAt) && !deleted, message.expiresAt !== null || message.expiresAfterReadSeconds !== null)}`} />
           </p>
+          )}
 
           <span
-            className={`absolute right-2.5 bottom-1 flex items-center gap-1 text-[11px] leading-none ${
-              own ? "text-sky-100" : "text-zinc-500 dark:text-zinc-400"
+            className={`absolute flex items-center gap-1 text-[11px] leading-none ${
+              metaOnMedia
+                ? `right-1.5 bottom-1.5 rounded-full bg-black/50 px-1.5 py-1 text-white`
+                : `right-2.5 bottom-1 ${own ? "text-sky-100" : "text-zinc-500 dark:text-zinc-400"}`
             }`}
           >
             {!deleted && <DisappearingBadge message={message} own={own} />}

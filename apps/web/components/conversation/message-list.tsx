@@ -27,14 +27,22 @@ type Row =
   | { kind: "notice"; key: string; text: string }
   | { kind: "message"; key: string; item: DisplayedMessage };
 
-function pendingAsMessage(entry: OutboxEntry): MessageView {
+function pendingAsMessage(entry: OutboxEntry, previewUrls: ReadonlyMap<string, string>): MessageView {
+  const attachments = (entry.attachments ?? []).map((attachment) => ({
+    id: attachment.uploadId,
+    kind: attachment.kind,
+    name: attachment.name,
+    size: attachment.size,
+    contentType: attachment.contentType,
+    url: attachment.url ?? previewUrls.get(attachment.uploadId) ?? "",
+  }));
   return {
     id: `pending:${entry.clientId}`,
     conversationId: entry.conversationId,
     seq: Number.MAX_SAFE_INTEGER,
     senderId: entry.senderId,
     clientId: entry.clientId,
-    kind: "text",
+    kind: attachments[0]?.kind ?? "text",
     body: entry.body,
     replyToId: entry.replyToId,
     createdAt: entry.createdAt,
@@ -44,7 +52,7 @@ function pendingAsMessage(entry: OutboxEntry): MessageView {
     expiresAfterReadSeconds: null,
     forwardedFrom: null,
     reactions: [],
-    attachments: [],
+    attachments,
   };
 }
 
@@ -97,6 +105,16 @@ export function MessageList({
   const previous = useRef<{ firstKey?: string; lastKey?: string; scrollHeight: number }>({ scrollHeight: 0 });
 
   const messages = timeline?.messages;
+  // Local previews of unsent pictures, as one string so that upload progress does not re-render the list.
+  const previewUrlList = useChatState((state) =>
+    Object.values(state.uploads)
+      .flatMap((job) => (job.previewUrl ? [`${job.id} ${job.previewUrl}`] : []))
+      .join("\n"),
+  );
+  const previewUrls = useMemo(
+    () => new Map(previewUrlList.split("\n").flatMap((line) => (line ? [line.split(" ") as [string, string]] : []))),
+    [previewUrlList],
+  );
   const rows = useMemo<Row[]>(() => {
     const byId = new Map((messages ?? []).map((message) => [message.id, message]));
     const pending = outbox.filter((entry) => entry.conversationId === conversation.id);
@@ -106,7 +124,7 @@ export function MessageList({
         status: message.senderId === me.id ? deliveryStateOf(conversation, message, me.id) : ("sent" as const),
       })),
       ...pending.map((entry) => ({
-        message: pendingAsMessage(entry),
+        message: pendingAsMessage(entry, previewUrls),
         status: entry.status === "failed" ? ("failed" as const) : ("sending" as const),
         entry,
       })),
@@ -147,6 +165,7 @@ export function MessageList({
           status,
           pending: entry ?? null,
           senderName: sender ? nameOf(sender) : "…",
+          senderAvatarUrl: conversation.members.find((member) => member.userId === message.senderId)?.avatarUrl ?? null,
           firstInGroup: !joinsBefore,
           lastInGroup: !joinsAfter,
           replyTarget: replyTarget
@@ -167,7 +186,7 @@ export function MessageList({
       });
     });
     return result;
-  }, [messages, outbox, conversation, people, me.id]);
+  }, [messages, outbox, conversation, people, me.id, previewUrls]);
 
   // Senders and people named in notices who have since left the group: their names are looked up once.
   useEffect(() => {

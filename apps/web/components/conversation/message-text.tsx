@@ -1,11 +1,31 @@
 "use client";
 
-import { useMemo } from "react";
+import { Fragment, useMemo } from "react";
 
 import { useChatState, useMe } from "../../lib/chat-context";
+import { splitLinks } from "../../lib/links";
 import { splitMentions } from "../../lib/mentions";
 
-/** A message's text with the group's @mentions highlighted (the reader's own most strongly). */
+/** Plain text with its http, https and mailto links clickable; never parsed as HTML. */
+function LinkedText({ text, own }: { text: string; own: boolean }) {
+  return splitLinks(text).map((part, index) =>
+    part.kind === "link" ? (
+      <a
+        key={index}
+        href={part.href}
+        target="_blank"
+        rel="noopener noreferrer"
+        className={`underline underline-offset-2 ${own ? "text-white decoration-white/60" : "text-sky-700 decoration-sky-700/40 dark:text-sky-300"}`}
+      >
+        {part.text}
+      </a>
+    ) : (
+      <Fragment key={index}>{part.text}</Fragment>
+    ),
+  );
+}
+
+/** A message's text: links clickable, and in groups the @mentions highlighted (the reader's own most strongly). */
 export function MessageText({ body, conversationId, own }: { body: string; conversationId: string; own: boolean }) {
   const me = useMe();
   const members = useChatState((state) => state.conversations[conversationId]?.members);
@@ -14,7 +34,7 @@ export function MessageText({ body, conversationId, own }: { body: string; conve
     if (kind !== "group" || !members || !body.includes("@")) return null;
     return splitMentions(body, new Set(members.map((member) => member.username.toLowerCase())), me.username);
   }, [body, kind, members, me.username]);
-  if (!parts) return <>{body}</>;
+  if (!parts) return <LinkedText text={body} own={own} />;
   return (
     <>
       {parts.map((part, index) =>
@@ -34,7 +54,7 @@ export function MessageText({ body, conversationId, own }: { body: string; conve
             {part.text}
           </span>
         ) : (
-          <span key={index}>{part.text}</span>
+          <LinkedText key={index} text={part.text} own={own} />
         ),
       )}
     </>

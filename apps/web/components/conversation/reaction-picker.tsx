@@ -1,6 +1,10 @@
 "use client";
 
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
+
+import { Dialog } from "../ui/dialog";
+import { PlusIcon } from "../ui/icons";
+import { EmojiPanel } from "./emoji-panel";
 
 /** The quick set offered for reactions; any single emoji is accepted by the server. */
 export const quickReactions = ["👍", "❤️", "😂", "😮", "😢", "🙏", "🔥", "🎉"] as const;
@@ -15,6 +19,11 @@ export function ReactionPicker({
   align: "left" | "right";
 }) {
   const ref = useRef<HTMLDivElement>(null);
+  const [choosingAny, setChoosingAny] = useState(false);
+  const choosingRef = useRef(false);
+  useEffect(() => {
+    choosingRef.current = choosingAny;
+  });
   const closeRef = useRef(onClose);
   useEffect(() => {
     closeRef.current = onClose;
@@ -23,7 +32,8 @@ export function ReactionPicker({
   useEffect(() => {
     ref.current?.querySelector("button")?.focus();
     const onPointerDown = (event: PointerEvent) => {
-      // The toolbar's own React button toggles the picker itself.
+      // The toolbar's own React button toggles the picker itself; the full set is a modal of its own.
+      if (choosingRef.current) return;
       if (!ref.current?.parentElement?.contains(event.target as Node)) closeRef.current();
     };
     document.addEventListener("pointerdown", onPointerDown);
@@ -56,6 +66,18 @@ export function ReactionPicker({
           {emoji}
         </button>
       ))}
+      <button
+        type="button"
+        aria-label="More reactions"
+        title="More reactions"
+        onClick={() => setChoosingAny(true)}
+        className="flex size-9 items-center justify-center rounded-full text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-700 dark:hover:text-zinc-100"
+      >
+        <PlusIcon size={18} />
+      </button>
+      <Dialog open={choosingAny} title="React with any emoji" onClose={onClose}>
+        {choosingAny && <EmojiPanel onPick={onPick} className="-mx-5 -my-4" />}
+      </Dialog>
     </div>
   );
 }

@@ -19,7 +19,7 @@ function PersonRow({ user, online, children }: { user: PublicUser; online?: bool
   return (
     // On a phone the buttons wrap under the name rather than squeezing it to a few letters.
     <li data-testid="person" data-username={user.username} className="flex flex-wrap items-center gap-x-3 gap-y-1 rounded-xl px-2 py-2 hover:bg-zinc-50 dark:hover:bg-zinc-900">
-      <Avatar id={user.id} name={nameOf(user)} size="md" online={online} />
+      <Avatar id={user.id} name={nameOf(user)} src={user.avatarUrl} size="md" online={online} />
       <span className="min-w-36 flex-1">
         <span className="block truncate font-medium">{nameOf(user)}</span>
         <span className="block truncate text-sm text-zinc-500 dark:text-zinc-400">

@@ -39,7 +39,7 @@ export function FriendPicker({
                 onChange(next);
               }}
             />
-            <Avatar id={friend.user.id} name={nameOf(friend.user)} size="sm" online={friend.online} />
+            <Avatar id={friend.user.id} name={nameOf(friend.user)} src={friend.user.avatarUrl} size="sm" online={friend.online} />
             <span className="min-w-0 flex-1">
               <span className="block truncate text-sm font-medium">{nameOf(friend.user)}</span>
               <span className="block truncate text-xs text-zinc-500 dark:text-zinc-400">@{friend.user.username}</span>

@@ -12,11 +12,11 @@ import { applyThemePreference, readThemePreference, themePreferences, type Theme
 import { formatFullDate } from "../../lib/time-format";
 import { NotificationSettings } from "../notifications/notification-settings";
 import { ScreenHeader } from "../shell/screen-header";
-import { Avatar } from "../ui/avatar";
 import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
 import { LogOutIcon } from "../ui/icons";
 import { TextField } from "../ui/text-field";
+import { AvatarEditor } from "./avatar-editor";
 
 /** "Chrome on Linux" from a user-agent string; good enough to recognise your own devices. */
 function describeDevice(userAgent: string | null): string {
@@ -66,13 +66,7 @@ function ProfileForm() {
 
   return (
     <form onSubmit={submit} className="flex flex-col gap-4" aria-label="Profile">
-      <div className="flex items-center gap-4">
-        <Avatar id={me.id} name={nameOf(me)} size="lg" />
-        <div className="min-w-0">
-          <p className="truncate font-semibold">{nameOf(me)}</p>
-          <p className="truncate text-sm text-zinc-500 dark:text-zinc-400">@{me.username}</p>
-        </div>
-      </div>
+      <AvatarEditor />
       <TextField
         label="Display name"
         value={displayName}

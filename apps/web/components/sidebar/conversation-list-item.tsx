@@ -13,6 +13,7 @@ import { Avatar } from "../ui/avatar";
 import { AlertIcon, BellOffIcon, CheckIcon, ClockIcon, DoubleCheckIcon } from "../ui/icons";
 import { useNotifications } from "../notifications/notifications-provider";
 import { typingText } from "../conversation/typing-text";
+import { messagePreview } from "../../lib/message-preview";
 
 const deliveryLabels: Record<DeliveryState, string> = { sending: "Sending", failed: "Not sent", sent: "Sent", read: "Read" };
 
@@ -41,7 +42,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
     preview = typing;
     previewStyle = active ? "font-medium" : "text-sky-700 dark:text-sky-400";
   } else if (pending) {
-    preview = `You: ${pending.body}`;
+    preview = `You: ${messagePreview(pending)}`;
   } else if (!last) {
     preview = conversation.kind === "group" ? "Group created" : "Say hello 👋";
   } else if (last.deletedAt) {
@@ -58,7 +59,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
         : conversation.kind === "group"
           ? `${nameOf(conversation.members.find((member) => member.userId === last.senderId) ?? people[last.senderId])}: `
           : "";
-    preview = `${sender}${last.body ?? ""}`;
+    preview = `${sender}${messagePreview(last)}`;
   }
   const delivery = pending
     ? pending.status === "failed"
@@ -80,7 +81,7 @@ export function ConversationListItem({ conversation, active }: { conversation: C
         active ? "bg-sky-700 text-white" : "hover:bg-zinc-100 dark:hover:bg-zinc-900"
       }`}
     >
-      <Avatar id={peer?.userId ?? conversation.id} name={title} size="lg" online={online} />
+      <Avatar id={peer?.userId ?? conversation.id} name={title} src={peer?.avatarUrl} size="lg" online={online} />
       <span className="flex min-w-0 flex-1 flex-col gap-0.5">
         <span className="flex items-baseline gap-2">
           <span className={`min-w-0 flex-1 truncate ${unread > 0 ? "font-semibold" : "font-medium"}`} data-testid="conversation-title">

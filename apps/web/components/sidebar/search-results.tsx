@@ -139,7 +139,7 @@ export const SearchResults = forwardRef<SearchResultsHandle, { query: string; ch
                     <ConversationListItem conversation={item.conversation} active={item.conversation.id === activeId} />
                   ) : item.kind === "person" ? (
                     <button type="button" onClick={() => void open(item)} className="flex w-full items-center gap-3 rounded-xl p-2 text-left hover:bg-zinc-100 dark:hover:bg-zinc-900">
-                      <Avatar id={item.user.id} name={nameOf(item.user)} size="md" />
+                      <Avatar id={item.user.id} name={nameOf(item.user)} src={item.user.avatarUrl} size="md" />
                       <span className="min-w-0">
                         <span className="block truncate font-medium">{nameOf(item.user)}</span>
                         <span className="block truncate text-sm text-zinc-500 dark:text-zinc-400">@{item.user.username}</span>

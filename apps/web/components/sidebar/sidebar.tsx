@@ -42,7 +42,7 @@ export function Sidebar() {
           className="flex min-w-0 flex-1 items-center gap-3 rounded-xl p-1 hover:bg-zinc-100 dark:hover:bg-zinc-900"
           title="Settings"
         >
-          <Avatar id={me.id} name={nameOf(me)} size="md" />
+          <Avatar id={me.id} name={nameOf(me)} src={me.avatarUrl} size="md" />
           {/* The name read out starts with what is shown (WCAG 2.5.3), then says where it leads. */}
           <span className="min-w-0">
             <span className="block truncate font-semibold">{nameOf(me)}</span>

@@ -1,3 +1,7 @@
+"use client";
+
+import { useState } from "react";
+
 import { avatarColorOf, initialsOf } from "../../lib/people";
 
 const sizes = {
@@ -7,25 +11,43 @@ const sizes = {
   xl: "size-20 text-2xl",
 } as const;
 
-/** Initials on a colour picked from the id; `online` adds a presence dot. */
+/**
+ * A person's profile picture (`src`), or their initials on a colour picked from the id when
+ * they have none or it does not load; `online` adds a presence dot.
+ */
 export function Avatar({
   id,
   name,
+  src,
   size = "md",
   online,
 }: {
   id: string;
   name: string;
+  src?: string | null;
   size?: keyof typeof sizes;
   online?: boolean;
 }) {
+  const [failedSrc, setFailedSrc] = useState<string | null>(null);
+  const picture = src && src !== failedSrc ? src : null;
   return (
     <span className={`relative inline-flex shrink-0 ${sizes[size]}`} aria-hidden="true">
-      <span
-        className={`flex size-full select-none items-center justify-center rounded-full font-semibold text-white ${avatarColorOf(id)}`}
-      >
-        {initialsOf(name)}
-      </span>
+      {picture ? (
+        <img
+          src={picture}
+          alt=""
+          data-testid="avatar-image"
+          loading="lazy"
+          onError={() => setFailedSrc(picture)}
+          className="size-full rounded-full bg-zinc-200 object-cover dark:bg-zinc-700"
+        />
+      ) : (
+        <span
+          className={`flex size-full select-none items-center justify-center rounded-full font-semibold text-white ${avatarColorOf(id)}`}
+        >
+          {initialsOf(name)}
+        </span>
+      )}
       {online !== undefined && (
         <span
           data-presence={online ? "online" : "offline"}

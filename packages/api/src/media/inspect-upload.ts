@@ -107,14 +107,16 @@ export async function inspectUpload(
     if (!probed) throw new RefusedUploadError(`This file is not playable ${family}`);
     if (probed.durationMs !== null && probed.durationMs > mediaMaxDurationMs) throw new RefusedUploadError("This recording is too long");
     if (family === "audio" || !probed.video) {
-      return { ...none, kind: "voice", contentType, durationMs: probed.durationMs, waveform: probed.waveform ?? validWaveform(metadata.waveform) };
+      // A browser's MediaRecorder writes WebM without a duration, which ffprobe then cannot give.
+      const durationMs = probed.durationMs ?? validDuration(metadata.durationMs);
+      return { ...none, kind: "voice", contentType, durationMs, waveform: probed.waveform ?? validWaveform(metadata.waveform) };
     }
     const poster = probed.poster ? await thumbnailOf(probed.poster).catch(() => null) : null;
     return {
       ...none,
       kind: "video",
       contentType,
-      durationMs: probed.durationMs,
+      durationMs: probed.durationMs ?? validDuration(metadata.durationMs),
       width: probed.video.width,
       height: probed.video.height,
       thumbnail: poster?.thumbnail ?? null,
