@@ -1,11 +1,14 @@
 /** How the web app reads and words the `system` messages a conversation's timeline holds. */
-import type { SystemNotice } from "@parley/client";
+import type { CallOutcome, SystemNotice } from "@parley/client";
 
 import type { MessageView } from "./api-types";
 import { describeDisappearing } from "./disappearing";
 
 /** Every field any notice has, so that a parsed body can be checked field by field. */
 type UnionFields<TUnion> = { [TKey in TUnion extends unknown ? keyof TUnion : never]: TUnion extends { [K in TKey]: infer TValue } ? TValue : never };
+type CallNotice = Extract<SystemNotice, { type: "call" }>;
+
+const callOutcomes = new Set<CallOutcome>(["completed", "missed", "declined", "busy", "failed"]);
 
 /** A system message's notice, or null when its body is not one this app knows. */
 export function systemNoticeOf(message: MessageView): SystemNotice | null {
@@ -30,6 +33,18 @@ export function systemNoticeOf(message: MessageView): SystemNotice | null {
         return typeof notice.userId === "string" && (notice.role === "owner" || notice.role === "admin" || notice.role === "member")
           ? { type: "role_changed", actorId: notice.actorId, userId: notice.userId, role: notice.role }
           : null;
+      case "call":
+        if (typeof notice.callId !== "string" || (notice.media !== "audio" && notice.media !== "video") || !callOutcomes.has(notice.outcome as CallOutcome)) {
+          return null;
+        }
+        return {
+          type: "call",
+          actorId: notice.actorId,
+          callId: notice.callId,
+          media: notice.media,
+          outcome: notice.outcome as CallOutcome,
+          durationSeconds: typeof notice.durationSeconds === "number" ? notice.durationSeconds : null,
+        };
       default:
         return null;
     }
@@ -43,12 +58,38 @@ export interface NoticeWording {
   actor: string;
   /** How it names anyone else the notice is about: "you" for the viewer, else their name. */
   nameOf: (userId: string) => string;
+  /** Whether the viewer is the actor (a call they made reads "Outgoing", one they missed "Missed"). */
+  actorIsViewer?: boolean;
 }
 
 /** "Ada", "Ada and Grace", "Ada, Grace and Alan". */
 function listOfNames(names: string[]): string {
   if (names.length <= 1) return names.join("");
   return `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+}
+
+/** "42 s", "3 min 05 s", "1 h 02 min". */
+export function describeCallDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${String(seconds % 60).padStart(2, "0")} s`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+}
+
+function describeCall(notice: CallNotice, outgoing: boolean): string {
+  const kind = notice.media === "video" ? "video call" : "call";
+  switch (notice.outcome) {
+    case "completed":
+      return `${outgoing ? "Outgoing" : "Incoming"} ${kind}${notice.durationSeconds === null ? "" : ` (${describeCallDuration(notice.durationSeconds)})`}`;
+    case "missed":
+      return outgoing ? `Cancelled ${kind}` : `Missed ${kind}`;
+    case "declined":
+      return outgoing ? `Declined ${kind}` : `You declined a ${kind}`;
+    case "busy":
+      return outgoing ? `Busy: ${kind} not answered` : `Missed ${kind} (you were in another call)`;
+    case "failed":
+      return `Failed ${kind}`;
+  }
 }
 
 /** The notice as one line of the timeline: "You set disappearing messages to 1 hour after sending". */
@@ -73,6 +114,8 @@ export function describeSystemNotice(notice: SystemNotice, wording: NoticeWordin
       }
       if (notice.role === "admin") return `${wording.actor} made ${wording.nameOf(notice.userId)} an admin`;
       return `${wording.actor} removed ${wording.nameOf(notice.userId)} as admin`;
+    case "call":
+      return describeCall(notice, wording.actorIsViewer ?? wording.actor === "You");
   }
 }
 
@@ -91,5 +134,7 @@ export function previewSystemNotice(notice: SystemNotice): string {
       return "A member left";
     case "role_changed":
       return notice.role === "owner" ? "The group has a new owner" : "A member's role changed";
+    case "call":
+      return describeCall(notice, false).replace(/^Incoming /, "").replace(/^./, (first) => first.toUpperCase());
   }
 }

@@ -1,5 +1,6 @@
 import { attachmentsRouter } from "./router/attachments";
 import { authRouter } from "./router/auth";
+import { callsRouter } from "./router/calls";
 import { conversationsRouter } from "./router/conversations";
 import { eventsRouter } from "./router/events";
 import { friendsRouter } from "./router/friends";
@@ -21,6 +22,7 @@ export const appRouter = createTRPCRouter({
   notifications: notificationsRouter,
   attachments: attachmentsRouter,
   stickers: stickersRouter,
+  calls: callsRouter,
 });
 
 export type AppRouter = typeof appRouter;

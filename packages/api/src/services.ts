@@ -2,6 +2,7 @@ import type { Clock, SessionCache } from "@parley/auth";
 import type { Database } from "@parley/db/client";
 
 import type { AttemptLocks } from "./attempt-locks";
+import type { CallSweeper } from "./call-sweeper";
 import type { MessageWriter } from "./domain/message-writer";
 import type { FairShare } from "./fair-share";
 import type { Logger } from "./logger";
@@ -9,6 +10,7 @@ import type { ParleyMetrics } from "./metrics";
 import type { RateLimiter, RateLimitOptions } from "./rate-limit";
 import type { BlobStore } from "./storage/blob-store";
 import type { TransportLimits } from "./transport/limits";
+import type { CallConfig } from "./realtime/ice-servers";
 import type { EventFeed } from "./realtime/feed";
 import type { Presence } from "./realtime/presence";
 import type { TypingService } from "./realtime/typing";
@@ -32,6 +34,8 @@ export interface ParleyConfig {
   trustedProxies?: readonly string[];
   /** Per-connection limits; each one left out takes its default (transport/limits.ts). */
   transportLimits?: Partial<TransportLimits>;
+  /** ICE servers for calls (ICE_SERVERS, TURN_*); absent: none, enough on one machine or one LAN. */
+  calls?: CallConfig;
   /** How often silent WebSockets are pinged and how long an answer may take (defaults in transport/websocket.ts). */
   webSocketKeepAlive?: { sweepMs: number; pongWaitMs: number };
   /** Upload limits; each one left out takes its default (MAX_UPLOAD_BYTES and the rest in env.ts). */
@@ -60,6 +64,10 @@ export interface ParleyServices {
   viewing: ConversationViewing;
   /** Web Push: the VAPID public key browsers subscribe with. */
   push: { publicKey: string };
+  /** Ends calls that rang out; every node runs one, each call is ended once. */
+  callSweeper: CallSweeper;
+  /** Per device: how many `calls.signal` a device may send. */
+  callSignalLimiter: RateLimiter;
   /** Per user; shared through Redis when there is one, like every limit below. */
   sendLimiter: RateLimiter;
   /** Per user: uploads started. */

@@ -5,6 +5,7 @@ import { Redis } from "ioredis";
 import { createSessionCache, systemClock, type Clock } from "@parley/auth";
 import type { Database } from "@parley/db/client";
 
+import { startCallSweeper } from "./call-sweeper";
 import { createLocalAttemptLocks, createRedisAttemptLocks } from "./attempt-locks";
 import { createMessageWriter } from "./domain/message-writer";
 import { silentLogger, type Logger } from "./logger";
@@ -64,6 +65,9 @@ export interface PushOptions {
 /** Used when VAPID_SUBJECT is not set; push services accept it, and operators should set their own. */
 export const defaultVapidSubject = "mailto:push@parley.invalid";
 
+/** Per device: an offer or answer plus trickled candidates is a few dozen signals per call. */
+const callSignalRate: RateLimitOptions = { burst: 60, perSecond: 10 };
+
 /** The composition root: builds each service once per process, for request handlers to share. */
 export async function startServices(
   options: StartServicesOptions,
@@ -118,6 +122,7 @@ export async function startServices(
   }, uploadSweepIntervalMs);
   uploadSweeper.unref();
   const messageWriter = createMessageWriter({ db: options.db, now: () => clock.now(), publish: (events) => feed.publish(events) });
+  const callSweeper = startCallSweeper({ db: options.db, feed, clock, logger });
   const viewing =
     limitsRedis && redis
       ? createRedisViewing({ redis: limitsRedis, prefix: `parley:${redis.namespace}:viewing`, clock, logger })
@@ -165,6 +170,8 @@ export async function startServices(
     viewing,
     push: { publicKey: vapidKeys.publicKey },
     typing: createTypingService({ feed, clock, limiter: limiter("typing", typingRate) }),
+    callSweeper,
+    callSignalLimiter: limiter("call-signal", callSignalRate),
     sendLimiter: limiter("send", options.config.sendRate),
     uploadLimiter: limiter("upload", { burst: media.uploadsPerMinute, perSecond: media.uploadsPerMinute / 60 }),
     blobStore,
@@ -187,6 +194,7 @@ export async function startServices(
       await expirySweeper.stop();
       await pushPlanner.stop();
       await pushSender.stop();
+      await callSweeper.stop();
       await feed.stop();
       limitsRedis?.disconnect();
     },

@@ -96,8 +96,8 @@ export interface StartTestServerOptions {
   redisUrl?: string;
   /** TRUSTED_PROXIES: the load balancers whose X-Forwarded-For names the client. */
   trustedProxies?: readonly string[];
-  /** Limits beyond the send rate (sign-ups, per-connection limits, uploads). */
-  config?: Pick<ParleyConfig, "signUpRate" | "transportLimits" | "webSocketKeepAlive" | "media">;
+  /** Limits beyond the send rate (sign-ups, per-connection limits, uploads, calls). */
+  config?: Pick<ParleyConfig, "signUpRate" | "transportLimits" | "webSocketKeepAlive" | "media" | "calls">;
   /** Web Push settings (a test push service's certificate authority, retry timing). */
   push?: StartServicesOptions["push"];
   /** Attachment storage; absent: a fresh folder under the system temp folder. */

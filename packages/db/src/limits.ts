@@ -71,3 +71,14 @@ export const mediaMaxDurationMs = 3 * 60 * 60 * 1_000;
 export const avatarSizePixels = 256;
 /** Unsent uploads are deleted this long after they were created. */
 export const unsentUploadLifetimeMs = 24 * 60 * 60 * 1_000;
+/** How long a call rings before it ends as missed. */
+export const callRingSeconds = 45;
+/** People in one call, the caller included: group calls are a mesh, which stops scaling past a few. */
+export const callMaxParticipants = 4;
+/** One SDP offer or answer; a video offer with many codecs is a few kilobytes. */
+export const callSdpMaxCharacters = 16_000;
+/** ICE candidates in one `calls.signal`; a client gathers a handful per network interface. */
+export const callSignalMaxCandidates = 32;
+/** One ICE candidate line (`candidate:…`), its media id and ufrag. */
+export const callCandidateMaxCharacters = 512;
+export const callCandidateFieldMaxCharacters = 64;

@@ -32,6 +32,8 @@ const expectedTables = [
   "attachments",
   "avatar_uploads",
   "blocks",
+  "call_participants",
+  "calls",
   "conversation_members",
   "conversation_mutes",
   "conversations",

@@ -5,3 +5,4 @@ export * from "./conversations";
 export * from "./messages";
 export * from "./events";
 export * from "./push";
+export * from "./calls";
