@@ -96,6 +96,7 @@ const services = await startServices({
     transportLimits: env.limits.transportLimits,
     secureCookies: env.nodeEnv === "production",
     trustedProxies: env.trustedProxies,
+    calls: env.calls,
   },
 }).catch((error: unknown) => exitOnStartupFailure("starting services", error));
 const handleTrpc = createNodeRequestListener(services);

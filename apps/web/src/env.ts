@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 import { z } from "zod";
 
-import { limitsFromEnv, readEnv, serverEnvSchema, type LogLevel } from "@parley/api/env";
+import { callConfigFromEnv, limitsFromEnv, readEnv, serverEnvSchema, type LogLevel } from "@parley/api/env";
 
 /** Relative DATA_DIR values resolve here: npm runs workspace scripts inside apps/web, not where you typed. */
 export const repositoryRoot = fileURLToPath(new URL("../../..", import.meta.url));
@@ -34,6 +34,8 @@ export interface ServerEnv {
   sendRate: { burst: number; perSecond: number };
   /** Sign-up, database and per-connection limits (README, Security). */
   limits: ReturnType<typeof limitsFromEnv>;
+  /** ICE servers for calls (ICE_SERVERS, TURN_*). */
+  calls: ReturnType<typeof callConfigFromEnv>;
   /** Load balancers whose X-Forwarded-For names the client; empty: the socket's peer is the client. */
   trustedProxies: string[];
   /** Absent: no metrics listener. */
@@ -68,6 +70,7 @@ export function readServerEnv(source?: Record<string, string | undefined>): Serv
     logLevel: env.LOG_LEVEL,
     sendRate: { burst: env.SEND_RATE_BURST, perSecond: env.SEND_RATE_PER_SECOND },
     limits: limitsFromEnv(env),
+    calls: callConfigFromEnv(env),
     trustedProxies: env.TRUSTED_PROXIES ?? [],
     metricsPort: env.METRICS_PORT,
   };

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 
+import type { CallConfig } from "./realtime/ice-servers";
 import { isProxyAddressOrRange } from "./transport/client-address";
 import { defaultTransportLimits, type TransportLimits } from "./transport/limits";
 
@@ -37,6 +38,46 @@ function port() {
     .min(0, { error: "must be between 0 and 65535" })
     .max(65_535, { error: "must be between 0 and 65535" });
 }
+
+const iceUrl = z
+  .string()
+  .regex(/^(stun|stuns|turn|turns):[^\s]+$/, { error: "each URL must start with stun:, stuns:, turn: or turns:" });
+
+/** RTCConfiguration.iceServers as JSON; one URL or a list per server, as browsers accept. */
+const iceServersJson = z
+  .string()
+  .transform((value, context) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      context.addIssue({ code: "custom", message: 'must be JSON such as [{"urls":"stun:stun.example.com:3478"}]' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(
+        z.object({
+          urls: z.union([iceUrl, z.array(iceUrl).min(1)]).transform((urls) => (typeof urls === "string" ? [urls] : urls)),
+          username: z.string().optional(),
+          credential: z.string().optional(),
+        }),
+        { error: 'must be a JSON array of {"urls", "username"?, "credential"?} objects' },
+      )
+      .max(16, { error: "must list at most 16 servers" }),
+  );
+
+const turnUrls = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((url) => url.trim())
+      .filter((url) => url.length > 0),
+  )
+  .refine((urls) => urls.length > 0 && urls.every((url) => /^turns?:[^\s]+$/.test(url)), {
+    error: "must be a comma-separated list of turn: or turns: URLs such as turn:turn.example.com:3478?transport=udp",
+  });
 
 /** The variables every server process reads; the README's configuration table lists them. */
 export const serverEnvSchema = z.object({
@@ -87,6 +128,12 @@ export const serverEnvSchema = z.object({
     .optional(),
   /** Serves Prometheus metrics on this port (HOST's interface) at /metrics; unset, there are none. 0: any free port. */
   METRICS_PORT: port().optional(),
+  /** STUN/TURN servers handed to call devices as they are (JSON); unset: none, enough on one machine or LAN. */
+  ICE_SERVERS: iceServersJson.optional(),
+  /** coturn's `static-auth-secret`: TURN credentials are computed from it per user and call (README, Calls). */
+  TURN_SECRET: z.string().min(16, { error: "must be at least 16 characters" }).optional(),
+  TURN_URLS: turnUrls.optional(),
+  TURN_CREDENTIAL_TTL_SECONDS: positiveWholeNumber(86_400),
 });
 
 /** The standalone node server's tuning knobs, on top of the shared variables. */
@@ -124,6 +171,22 @@ export function readEnv<TSchema extends z.ZodObject>(
 }
 
 type ServerEnvValues = z.output<typeof serverEnvSchema>;
+
+/** The ICE servers calls use; TURN_SECRET and TURN_URLS come together or not at all. */
+export function callConfigFromEnv(env: ServerEnvValues): CallConfig {
+  if ((env.TURN_SECRET === undefined) !== (env.TURN_URLS === undefined)) {
+    throw new InvalidEnvError(
+      `Invalid environment configuration (see .env.example):\n  ${env.TURN_SECRET === undefined ? "TURN_SECRET" : "TURN_URLS"}: must be set together with ${env.TURN_SECRET === undefined ? "TURN_URLS" : "TURN_SECRET"}`,
+    );
+  }
+  return {
+    iceServers: env.ICE_SERVERS ?? [],
+    turn:
+      env.TURN_SECRET && env.TURN_URLS
+        ? { secret: env.TURN_SECRET, urls: env.TURN_URLS, credentialTtlSeconds: env.TURN_CREDENTIAL_TTL_SECONDS }
+        : null,
+  };
+}
 
 /** The limits the shared variables set, in the shapes a server passes on (ParleyConfig, createDb). */
 export function limitsFromEnv(env: ServerEnvValues): {

@@ -10,6 +10,7 @@ export { createWebSocketTransport, webSocketCloseCodes, type WebSocketTransport 
 export { defaultTransportLimits, type TransportLimits } from "./transport/limits";
 export { isOriginAllowed } from "./origin";
 export type { Logger } from "./logger";
+export { turnCredential, type CallConfig, type TurnConfig } from "./realtime/ice-servers";
 export type * from "./domain/views";
 export type { MessageSearchPage, MessageSearchResult } from "./domain/search";
 export type { ForwardResult } from "./domain/messages";

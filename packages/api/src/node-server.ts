@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { createDb } from "@parley/db/client";
 import { migrate } from "@parley/db/migrate";
 
-import { limitsFromEnv, nodeServerEnvSchema, readEnv, type LogLevel } from "./env";
+import { callConfigFromEnv, limitsFromEnv, nodeServerEnvSchema, readEnv, type LogLevel } from "./env";
 import type { Logger } from "./logger";
 import { serveMetrics } from "./metrics";
 import { startServices } from "./start-services";
@@ -103,6 +103,7 @@ async function main(): Promise<void> {
       transportLimits: limits.transportLimits,
       secureCookies: false,
       trustedProxies: env.TRUSTED_PROXIES,
+      calls: callConfigFromEnv(env),
     },
   });
   const metricsServer =

@@ -1,4 +1,5 @@
 import { authRouter } from "./router/auth";
+import { callsRouter } from "./router/calls";
 import { conversationsRouter } from "./router/conversations";
 import { eventsRouter } from "./router/events";
 import { friendsRouter } from "./router/friends";
@@ -13,6 +14,7 @@ export const appRouter = createTRPCRouter({
   conversations: conversationsRouter,
   messages: messagesRouter,
   events: eventsRouter,
+  calls: callsRouter,
 });
 
 export type AppRouter = typeof appRouter;

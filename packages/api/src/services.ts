@@ -2,11 +2,13 @@ import type { Clock, SessionCache } from "@parley/auth";
 import type { Database } from "@parley/db/client";
 
 import type { AttemptLocks } from "./attempt-locks";
+import type { CallSweeper } from "./call-sweeper";
 import type { MessageWriter } from "./domain/message-writer";
 import type { Logger } from "./logger";
 import type { ParleyMetrics } from "./metrics";
 import type { RateLimiter, RateLimitOptions } from "./rate-limit";
 import type { TransportLimits } from "./transport/limits";
+import type { CallConfig } from "./realtime/ice-servers";
 import type { EventFeed } from "./realtime/feed";
 import type { Presence } from "./realtime/presence";
 import type { TypingService } from "./realtime/typing";
@@ -29,6 +31,8 @@ export interface ParleyConfig {
   trustedProxies?: readonly string[];
   /** Per-connection limits; each one left out takes its default (transport/limits.ts). */
   transportLimits?: Partial<TransportLimits>;
+  /** ICE servers for calls (ICE_SERVERS, TURN_*); absent: none, enough on one machine or one LAN. */
+  calls?: CallConfig;
 }
 
 /** Everything a request handler may use; one instance per process. */
@@ -41,6 +45,10 @@ export interface ParleyServices {
   messageWriter: MessageWriter;
   presence: Presence;
   typing: TypingService;
+  /** Ends calls that rang out; every node runs one, each call is ended once. */
+  callSweeper: CallSweeper;
+  /** Per device: how many `calls.signal` a device may send. */
+  callSignalLimiter: RateLimiter;
   /** Per user; shared through Redis when there is one, like every limit below. */
   sendLimiter: RateLimiter;
   /** Per client address; null when the config sets no sign-up limit. */

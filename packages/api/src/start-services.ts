@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { createSessionCache, systemClock, type Clock } from "@parley/auth";
 import type { Database } from "@parley/db/client";
 
+import { startCallSweeper } from "./call-sweeper";
 import { createLocalAttemptLocks, createRedisAttemptLocks } from "./attempt-locks";
 import { createMessageWriter } from "./domain/message-writer";
 import { silentLogger, type Logger } from "./logger";
@@ -29,6 +30,9 @@ export interface StartServicesOptions {
   /** Redis presence timing: how often a process proves it is alive, and when silence means it is gone. */
   presenceTiming?: { heartbeatMs: number; nodeTtlMs: number };
 }
+
+/** Per device: an offer or answer plus trickled candidates is a few dozen signals per call. */
+const callSignalRate: RateLimitOptions = { burst: 60, perSecond: 10 };
 
 /** The composition root: builds each service once per process, for request handlers to share. */
 export async function startServices(
@@ -70,6 +74,7 @@ export async function startServices(
   };
   const signUpLimiter = options.config.signUpRate ? limiter("sign-up", options.config.signUpRate) : null;
   const messageWriter = createMessageWriter({ db: options.db, now: () => clock.now(), publish: (events) => feed.publish(events) });
+  const callSweeper = startCallSweeper({ db: options.db, feed, clock, logger });
   const expirySweeper = startExpirySweeper({ db: options.db, clock, logger, publish: (events) => feed.publish(events) });
   return {
     db: options.db,
@@ -80,6 +85,8 @@ export async function startServices(
     metrics: createMetrics({ db: options.db, bus, messageWriter, logger }),
     presence: redisPresence ?? createLocalPresence({ db: options.db, feed }),
     typing: createTypingService({ feed, clock, limiter: limiter("typing", typingRate) }),
+    callSweeper,
+    callSignalLimiter: limiter("call-signal", callSignalRate),
     sendLimiter: limiter("send", options.config.sendRate),
     signUpLimiter,
     loginAttempts:
@@ -94,6 +101,7 @@ export async function startServices(
       await redisPresence?.stop();
       await maintenance.stop();
       await expirySweeper.stop();
+      await callSweeper.stop();
       await feed.stop();
       limitsRedis?.disconnect();
     },

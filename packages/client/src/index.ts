@@ -15,6 +15,18 @@ import type { AppRouter } from "@parley/api";
 
 export type { AppRouter };
 export type {
+  CallEndReason,
+  CallIceCandidate,
+  CallJoin,
+  CallMedia,
+  CallOutcome,
+  CallParticipantState,
+  CallParticipantView,
+  CallSessionDescription,
+  CallSignal,
+  CallState,
+  CallView,
+  IceServer,
   ConversationEvent,
   ConversationMemberView,
   ConversationSummary,

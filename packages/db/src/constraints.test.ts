@@ -8,6 +8,8 @@ import { usernamePattern } from "./limits";
 import {
   attachments,
   blocks,
+  callParticipants,
+  calls,
   conversationMembers,
   conversations,
   eventCounter,
@@ -63,6 +65,12 @@ const guardedConstraints = {
   attachments_size_nonnegative: checkViolation,
   events_one_audience: checkViolation,
   event_counter_single_row: checkViolation,
+  calls_one_live_per_conversation: uniqueViolation,
+  calls_end_reason_iff_ended: checkViolation,
+  calls_answered_unless_ringing: checkViolation,
+  call_participants_pkey: uniqueViolation,
+  call_participants_one_call_per_user: uniqueViolation,
+  call_participants_joined_has_device: checkViolation,
 } as const;
 
 type GuardedConstraint = keyof typeof guardedConstraints;
@@ -588,6 +596,48 @@ describe("events", () => {
 
   it("keeps the event counter to a single row", async () => {
     await expectViolation(db.insert(eventCounter).values({ id: 2 }), "event_counter_single_row");
+  });
+});
+
+describe("calls", () => {
+  async function createCall(overrides: Partial<typeof calls.$inferInsert> = {}) {
+    const caller = await createUser();
+    const conversation = await createGroup({ creatorId: caller.id });
+    const now = new Date();
+    const values = { id: randomUUID(), conversationId: conversation.id, initiatorId: caller.id, media: "audio" as const, createdAt: now, ringDeadline: now };
+    const [call] = await db.insert(calls).values({ ...values, ...overrides }).returning();
+    if (!call) throw new Error("insert returned no call");
+    return { call, caller, conversation, values };
+  }
+
+  it("keeps one live call per conversation, and any number of ended ones", async () => {
+    const { values } = await createCall();
+    await expectViolation(db.insert(calls).values({ ...values, id: randomUUID() }), "calls_one_live_per_conversation");
+    const ended = { ...values, state: "ended" as const, endReason: "hangup" as const, endedAt: new Date() };
+    await db.insert(calls).values([{ ...ended, id: randomUUID() }, { ...ended, id: randomUUID() }]);
+  });
+
+  it("has an end reason and time exactly when ended, and an answer time once active", async () => {
+    const caller = await createUser();
+    const conversation = await createGroup({ creatorId: caller.id });
+    const now = new Date();
+    const base = { conversationId: conversation.id, initiatorId: caller.id, media: "video" as const, createdAt: now, ringDeadline: now };
+    await expectViolation(db.insert(calls).values({ ...base, id: randomUUID(), state: "ended" }), "calls_end_reason_iff_ended");
+    await expectViolation(db.insert(calls).values({ ...base, id: randomUUID(), endReason: "timeout", endedAt: now }), "calls_end_reason_iff_ended");
+    await expectViolation(db.insert(calls).values({ ...base, id: randomUUID(), state: "active" }), "calls_answered_unless_ringing");
+  });
+
+  it("lists a user once per call, in one joined call at a time, always with a device", async () => {
+    const { call, caller } = await createCall();
+    const joined = { callId: call.id, userId: caller.id, state: "joined" as const, sessionId: "device-1", joinedAt: new Date() };
+    await db.insert(callParticipants).values(joined);
+    await expectViolation(db.insert(callParticipants).values({ ...joined, state: "invited" }), "call_participants_pkey");
+    const other = await createCall();
+    await expectViolation(db.insert(callParticipants).values({ ...joined, callId: other.call.id }), "call_participants_one_call_per_user");
+    await expectViolation(
+      db.insert(callParticipants).values({ callId: other.call.id, userId: other.caller.id, state: "joined", joinedAt: new Date() }),
+      "call_participants_joined_has_device",
+    );
   });
 });
 

@@ -48,3 +48,15 @@ export const forwardMaxConversations = 20;
 
 /** Stream positions are decimal event ids; anything longer cannot be one. */
 export const eventIdMaxCharacters = 32;
+
+/** How long a call rings before it ends as missed. */
+export const callRingSeconds = 45;
+/** People in one call, the caller included: group calls are a mesh, which stops scaling past a few. */
+export const callMaxParticipants = 4;
+/** One SDP offer or answer; a video offer with many codecs is a few kilobytes. */
+export const callSdpMaxCharacters = 16_000;
+/** ICE candidates in one `calls.signal`; a client gathers a handful per network interface. */
+export const callSignalMaxCandidates = 32;
+/** One ICE candidate line (`candidate:…`), its media id and ufrag. */
+export const callCandidateMaxCharacters = 512;
+export const callCandidateFieldMaxCharacters = 64;

@@ -31,6 +31,8 @@ const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
 const expectedTables = [
   "attachments",
   "blocks",
+  "call_participants",
+  "calls",
   "conversation_members",
   "conversations",
   "event_counter",

@@ -54,7 +54,7 @@ export interface ContactRestrictions {
 
 /** Which of `otherUserIds` the user may not converse with, and why. */
 export async function findContactRestrictions(
-  db: Database,
+  db: Executor,
   query: { userId: string; otherUserIds: string[] },
 ): Promise<ContactRestrictions> {
   const { userId, otherUserIds } = query;

@@ -52,7 +52,79 @@ export interface DisappearingSetting {
  * The body of a `system` message, as JSON: what changed in the conversation. A union on `type`;
  * clients show the types they know and skip the rest, so adding one never breaks an older client.
  */
-export type SystemNotice = { type: "disappearing"; actorId: string; disappearing: DisappearingSetting | null };
+export type SystemNotice =
+  | { type: "disappearing"; actorId: string; disappearing: DisappearingSetting | null }
+  /** A call ended; `actorId` is who started it. `durationSeconds` counts from the answer, for completed calls only. */
+  | { type: "call"; actorId: string; callId: string; media: CallMedia; outcome: CallOutcome; durationSeconds: number | null };
+
+export type CallMedia = "audio" | "video";
+export type CallState = "ringing" | "active" | "ended";
+/**
+ * Why a call ended for everyone: hung up, declined by the callee, the callee was busy in another
+ * call, nobody answered in time, a device gave up on the connection, or the other side's call
+ * won when both called at once (see `call.ended`'s `replacedBy`).
+ */
+export type CallEndReason = "hangup" | "declined" | "busy" | "timeout" | "failed" | "replaced";
+/** How a call's timeline notice reads: "missed" covers no answer and a caller who gave up. */
+export type CallOutcome = "completed" | "missed" | "declined" | "busy" | "failed";
+export type CallParticipantState = "invited" | "joined" | "declined" | "left";
+
+export interface CallParticipantView {
+  userId: string;
+  state: CallParticipantState;
+  joinedAt: string | null;
+  leftAt: string | null;
+}
+
+export interface CallView {
+  id: string;
+  conversationId: string;
+  initiatorId: string;
+  media: CallMedia;
+  state: CallState;
+  endReason: CallEndReason | null;
+  createdAt: string;
+  /** Clients stop ringing at this instant even if they hear nothing more. */
+  ringsUntil: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  participants: CallParticipantView[];
+}
+
+/** One entry of RTCConfiguration.iceServers, as the browser takes it. */
+export interface IceServer {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
+export interface CallSessionDescription {
+  type: "offer" | "answer" | "pranswer" | "rollback";
+  sdp: string;
+}
+
+/** An RTCIceCandidateInit. */
+export interface CallIceCandidate {
+  candidate: string;
+  sdpMid: string | null;
+  sdpMLineIndex: number | null;
+  usernameFragment: string | null;
+}
+
+/** What one `calls.signal` carries from one call device to another. */
+export interface CallSignal {
+  description: CallSessionDescription | null;
+  candidates: CallIceCandidate[];
+  /** The sender has gathered all its candidates. */
+  endOfCandidates: boolean;
+}
+
+/** What `calls.start` and `calls.answer` return: the call and the ICE servers to connect with. */
+export interface CallJoin {
+  callId: string;
+  call: CallView;
+  iceServers: IceServer[];
+}
 
 export type MemberRole = "owner" | "admin" | "member";
 

@@ -1,4 +1,7 @@
 import type {
+  CallEndReason,
+  CallSignal,
+  CallView,
   ConversationView,
   FriendRequestView,
   MessageView,
@@ -28,7 +31,15 @@ export type ConversationEvent =
       change: "renamed" | "members_added" | "member_removed" | "member_left" | "role_changed" | "disappearing_changed";
       actorId: string;
       userIds: string[];
-    };
+    }
+  /** A call started in the conversation: every member's devices but the caller's ring until `call.accepted` or `call.ended`. */
+  | { type: "call.ringing"; conversationId: string; call: CallView }
+  /** `userId` answered (or, in a group call, joined) on one of their devices, which is now the call's device for them. */
+  | { type: "call.accepted"; conversationId: string; callId: string; userId: string; call: CallView }
+  /** `userId` left a group call that goes on without them. */
+  | { type: "call.left"; conversationId: string; callId: string; userId: string; call: CallView }
+  /** The call is over for everyone; `replacedBy` names the call that won when both sides called at once. */
+  | { type: "call.ended"; conversationId: string; callId: string; reason: CallEndReason; replacedBy: string | null; call: CallView };
 
 /** Stored in the event log and replayed on resume, addressed to one user. */
 export type UserEvent =
@@ -43,14 +54,28 @@ export type UserEvent =
   | { type: "block.added" | "block.removed"; userId: string }
   | { type: "profile.updated"; user: PublicUser }
   /** A session of this user ended (logout, revoke, password change): that device's stream closes. */
-  | { type: "session.revoked"; sessionId: string };
+  | { type: "session.revoked"; sessionId: string }
+  /**
+   * The call stopped ringing on this user's devices: they answered it on another device, or
+   * declined a group call that goes on. The answering device itself never receives it.
+   */
+  | {
+      type: "call.ended";
+      conversationId: string;
+      callId: string;
+      reason: "answered_elsewhere" | "declined";
+      /** The device that answered; the stream leaves this event out for that device. */
+      answeredOnSessionId: string | null;
+    };
 
 export type DurableEvent = ConversationEvent | UserEvent;
 
 /** Not stored and never replayed: a missed one is simply stale. */
 export type EphemeralEvent =
   | { type: "typing"; conversationId: string; userId: string; expiresAt: string }
-  | { type: "presence"; userId: string; online: boolean };
+  | { type: "presence"; userId: string; online: boolean }
+  /** WebRTC signalling from one call device to another: an SDP description and/or a batch of ICE candidates. */
+  | ({ type: "call.signal"; callId: string; conversationId: string; fromUserId: string } & CallSignal);
 
 export type EventAudience = { conversationId: string } | { userId: string };
 
@@ -68,8 +93,8 @@ export interface StoredEvent {
 }
 
 export interface EphemeralEnvelope {
-  /** Delivered to the conversation's current members, or to these users. */
-  audience: { conversationId: string } | { userIds: string[] };
+  /** Delivered to the conversation's current members, to these users, or to these devices only. */
+  audience: { conversationId: string } | { userIds: string[] } | { devices: { userId: string; sessionId: string }[] };
   event: EphemeralEvent;
 }
 

@@ -35,6 +35,8 @@ interface SubscriberIndexes {
  */
 class Subscriber implements FeedSubscription {
   readonly userId: string;
+  /** The device (session) this stream runs under: call signals are addressed to one. */
+  readonly sessionId: string | null;
   readonly deliver: (item: FeedItem) => void;
   readonly #indexes: SubscriberIndexes;
   #conversations = new Set<string>();
@@ -44,8 +46,9 @@ class Subscriber implements FeedSubscription {
   /** Audience changes dispatched before the first `setAudience`, replayed on top of it. */
   #changesBeforeAudience: DurableEvent[] | null = null;
 
-  constructor(userId: string, deliver: (item: FeedItem) => void, indexes: SubscriberIndexes) {
+  constructor(userId: string, sessionId: string | null, deliver: (item: FeedItem) => void, indexes: SubscriberIndexes) {
     this.userId = userId;
+    this.sessionId = sessionId;
     this.deliver = deliver;
     this.#indexes = indexes;
     addToIndex(indexes.byUser, userId, this);
@@ -212,8 +215,8 @@ export class EventFeed {
     this.#observers.push(observer);
   }
 
-  subscribe(userId: string, deliver: (item: FeedItem) => void): FeedSubscription {
-    return new Subscriber(userId, deliver, this.#indexes);
+  subscribe(userId: string, deliver: (item: FeedItem) => void, sessionId: string | null = null): FeedSubscription {
+    return new Subscriber(userId, sessionId, deliver, this.#indexes);
   }
 
   /** Reads the log past the watermark; concurrent requests share one read. */
@@ -291,6 +294,14 @@ export class EventFeed {
       for (const subscriber of this.#byConversation.get(envelope.audience.conversationId) ?? []) {
         if (sender && (sender === subscriber.userId || subscriber.isBlocked(sender))) continue;
         subscriber.deliver(item);
+      }
+      return;
+    }
+    if ("devices" in envelope.audience) {
+      for (const device of envelope.audience.devices) {
+        for (const subscriber of this.#byUser.get(device.userId) ?? []) {
+          if (subscriber.sessionId === device.sessionId) subscriber.deliver(item);
+        }
       }
       return;
     }

@@ -46,6 +46,11 @@ function endIfRevoked(event: DurableEvent, sessionId: string): void {
   }
 }
 
+/** "Answered on another device" is for the user's other devices, not the one that answered. */
+function isForOtherDevices(event: DurableEvent, sessionId: string): boolean {
+  return event.type === "call.ended" && "answeredOnSessionId" in event && event.answeredOnSessionId === sessionId;
+}
+
 /**
  * The feed items a stream has not yielded yet, and its wait for the next one. It is also the
  * stream's abort listener (`handleEvent`), so that an idle stream holds no closures of its own.
@@ -89,7 +94,7 @@ export async function* streamEvents(
   options: StreamEventsOptions,
 ): AsyncGenerator<TrackedEnvelope<DurableEvent | StreamReadyEvent | EphemeralEvent>, void, unknown> {
   const queue = new StreamQueue();
-  const subscription = options.feed.subscribe(options.userId, (item) => queue.push(item));
+  const subscription = options.feed.subscribe(options.userId, (item) => queue.push(item), options.sessionId);
   // Everything up to here is in the log; everything after reaches the queue.
   const subscribedAt = options.feed.watermark;
   options.signal?.addEventListener("abort", queue);
@@ -114,7 +119,7 @@ export async function* streamEvents(
       for (const stored of page) {
         cursor = stored.id;
         const sender = senderOf(stored.event);
-        if (sender && subscription.isBlocked(sender)) continue;
+        if ((sender && subscription.isBlocked(sender)) || isForOtherDevices(stored.event, options.sessionId)) continue;
         yield tracked(String(stored.id), stored.event);
         endIfRevoked(stored.event, options.sessionId);
       }
@@ -139,6 +144,7 @@ export async function* streamEvents(
       }
       if (item.stored.id <= cursor) continue;
       cursor = item.stored.id;
+      if (isForOtherDevices(item.stored.event, options.sessionId)) continue;
       yield tracked(String(item.stored.id), item.stored.event);
       endIfRevoked(item.stored.event, options.sessionId);
     }

@@ -27,7 +27,7 @@ export const eventsRouter = {
         })) {
           const event = envelope[1];
           if (event.type === "stream.ready") expired.markLive();
-          else if ("type" in event && event.type !== "typing" && event.type !== "presence") {
+          else if ("type" in event && event.type !== "typing" && event.type !== "presence" && event.type !== "call.signal") {
             const verdict = expired.isExpired(event);
             if (verdict === true || (verdict !== false && (await verdict))) continue;
           }

@@ -4,3 +4,4 @@ export * from "./friendships";
 export * from "./conversations";
 export * from "./messages";
 export * from "./events";
+export * from "./calls";
