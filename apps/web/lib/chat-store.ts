@@ -10,6 +10,8 @@ import { conversationPageMaxConversations } from "@parley/db/limits";
 import { describeProblem, isNetworkProblem } from "./api-errors";
 import type { ChatEvent, ConversationSummary, ConversationView, MessageView } from "./api-types";
 import { newClientId } from "./browser-client";
+import { CallController } from "./calls/call-controller";
+import { isCallEvent } from "./calls/signalling";
 import {
   applyStreamEvent,
   expireMessages,
@@ -45,6 +47,8 @@ export type StartResult = "ready" | "signed-out" | "unreachable";
 
 export class ChatStore {
   readonly client: ParleyClient;
+  /** This device's voice and video call, fed by the stream's `call.*` events. */
+  readonly calls: CallController;
   private readonly onSignedOut: () => void;
   private state: ChatState = initialChatState;
   private readonly listeners = new Set<() => void>();
@@ -69,6 +73,7 @@ export class ChatStore {
       onReady: (ready) => this.onStreamReady(ready),
       onEvent: (event) => this.afterEvent(event),
     });
+    this.calls = new CallController({ client: this.client, meId: () => this.meId });
     this.outbox = new Outbox({ client: this.client, state, onSignedOut: this.onSignedOut, newClientId });
     this.timelines = new Timelines({
       client: this.client,
@@ -137,6 +142,7 @@ export class ChatStore {
 
   stop(): void {
     this.stopped = true;
+    this.calls.stop();
     this.stream.stop();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.outbox.stop();
@@ -176,10 +182,16 @@ export class ChatStore {
     // Presence is never replayed: after a gap only a fresh read tells who is online.
     if (resumed) void this.refreshFriends();
     void this.outbox.flush();
+    // Ringing that began before this page opened (or while it was offline) is read, not replayed.
+    void this.calls.resume();
   }
 
   /** Follow-up reads for what an event cannot carry by itself. */
   private afterEvent(event: ChatEvent): void {
+    if (isCallEvent(event)) {
+      this.calls.handleEvent(event);
+      return;
+    }
     switch (event.type) {
       case "message.created":
         if (!this.state.conversations[event.conversationId]) void this.refreshConversation(event.conversationId);

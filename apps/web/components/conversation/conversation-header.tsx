@@ -7,6 +7,7 @@ import type { ConversationSummary } from "../../lib/api-types";
 import { useChatState, useMe } from "../../lib/chat-context";
 import { describeDisappearing, shortTimerName } from "../../lib/disappearing";
 import { conversationTitle, directPeerOf } from "../../lib/people";
+import { CallButtons } from "../calls/call-buttons";
 import { Avatar } from "../ui/avatar";
 import { IconButton } from "../ui/button";
 import { ArrowLeftIcon, InfoIcon, TimerIcon } from "../ui/icons";
@@ -87,6 +88,7 @@ export function ConversationHeader({
           )}
         </button>
       ) : null}
+      <CallButtons conversation={conversation} />
       <IconButton label={infoOpen ? "Hide details" : "Show details"} aria-expanded={infoOpen} onClick={onToggleInfo}>
         <InfoIcon />
       </IconButton>

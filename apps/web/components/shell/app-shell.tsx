@@ -6,6 +6,7 @@ import { useEffect, useRef, useState, type ReactNode } from "react";
 import { createBrowserClient } from "../../lib/browser-client";
 import { ChatStoreProvider } from "../../lib/chat-context";
 import { ChatStore } from "../../lib/chat-store";
+import { CallLayer } from "../calls/call-layer";
 import { Sidebar } from "../sidebar/sidebar";
 import { Button } from "../ui/button";
 import { ConnectionBanner } from "./connection-banner";
@@ -90,6 +91,7 @@ export function AppShell({ children }: { children: ReactNode }) {
           <main className={`${detailOpen ? "flex" : "hidden md:flex"} min-w-0 flex-1 flex-col`}>{children}</main>
         </div>
         <Notices />
+        <CallLayer />
       </div>
     </ChatStoreProvider>
   );

@@ -5,6 +5,8 @@
  * first is fixed by the caller of this class (`offerer`): the participant already in the call
  * offers to the one who joins, so a fresh call has no collision at all.
  */
+import { callSignalMaxCandidates } from "@parley/db/limits";
+
 import { pollConnectionQuality, type ConnectionQuality } from "./connection-quality";
 
 /** An SDP description or a batch of trickled ICE candidates for one peer. */
@@ -207,10 +209,17 @@ export class PeerLink {
   private flushCandidates(complete: boolean): void {
     if (this.candidateTimer) clearTimeout(this.candidateTimer);
     this.candidateTimer = null;
-    const batch = this.pendingCandidates.splice(0);
-    if (batch.length === 0 && !complete) return;
-    void this.sendInOrder({ candidates: { candidates: batch, complete } }).catch(() => {
-      // Lost candidates are recovered by the ICE restart a failed connection triggers.
+    const pending = this.pendingCandidates.splice(0);
+    if (pending.length === 0 && !complete) return;
+    // The server takes a bounded batch per signal; the end marker rides on the last one.
+    const batches: RTCIceCandidateInit[][] = [];
+    for (let start = 0; start < pending.length; start += callSignalMaxCandidates) batches.push(pending.slice(start, start + callSignalMaxCandidates));
+    if (batches.length === 0) batches.push([]);
+    batches.forEach((batch, index) => {
+      const last = index === batches.length - 1;
+      void this.sendInOrder({ candidates: { candidates: batch, complete: complete && last } }).catch(() => {
+        // Lost candidates are recovered by the ICE restart a failed connection triggers.
+      });
     });
   }
 

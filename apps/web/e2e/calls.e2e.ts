@@ -1,0 +1,99 @@
+import { befriend, expect, newPerson, openChatWith, openFromSidebar, phone, screenshot, test, type Person } from "./support";
+
+/**
+ * Calls between two real browsers: Chromium's fake devices stand in for the camera and
+ * microphone, and the two pages connect peer to peer on this machine (host candidates, no STUN).
+ * What each page's RTCPeerConnection and remote tracks report is shown on the call screen's
+ * participant tile as data attributes, which is what these tests read.
+ */
+
+async function callPair(browser: Parameters<typeof newPerson>[0], options: { phoneCallee?: boolean } = {}): Promise<{ alice: Person; bob: Person }> {
+  const alice = await newPerson(browser, { name: "Alice" });
+  const bob = await newPerson(browser, { name: "Bob", viewport: options.phoneCallee ? phone : undefined });
+  await befriend(alice, bob);
+  await openChatWith(alice, bob);
+  await bob.page.goto("/chats");
+  await openFromSidebar(bob.page, alice.displayName);
+  return { alice, bob };
+}
+
+function remoteTile(person: Person) {
+  return person.page.getByTestId("call-screen").getByTestId("call-participant");
+}
+
+async function expectConnected(person: Person, other: Person, kind: "audio" | "video"): Promise<void> {
+  const tile = remoteTile(person);
+  await expect(tile).toHaveAttribute("data-user-id", other.id, { timeout: 20_000 });
+  await expect(tile).toHaveAttribute("data-connection-state", "connected", { timeout: 20_000 });
+  await expect(tile).toHaveAttribute("data-audio-track", "live");
+  if (kind === "video") await expect(tile).toHaveAttribute("data-video-track", "live");
+  // The timer runs once the connection is up.
+  await expect(person.page.getByTestId("call-status")).toHaveText(/^\d+:\d\d$/);
+}
+
+test("a voice call: Alice calls, Bob answers, both connect with live audio, Alice hangs up", async ({ browser }) => {
+  const { alice, bob } = await callPair(browser);
+
+  await alice.page.getByRole("button", { name: "Voice call", exact: true }).click();
+  await expect(alice.page.getByTestId("call-screen")).toHaveAttribute("data-call-phase", "outgoing");
+  await expect(alice.page.getByTestId("call-status")).toHaveText("Ringing…");
+
+  const incoming = bob.page.getByRole("dialog", { name: alice.displayName });
+  await expect(incoming).toContainText("Incoming voice call");
+  await screenshot(bob.page, "call-incoming");
+  await incoming.getByRole("button", { name: "Accept with voice" }).click();
+  await expect(incoming).toBeHidden();
+
+  await expectConnected(alice, bob, "audio");
+  await expectConnected(bob, alice, "audio");
+  await expect(remoteTile(alice)).toHaveAttribute("data-video-track", "none");
+  await screenshot(alice.page, "call-voice");
+
+  // Mute is shown on the control.
+  await alice.page.getByRole("button", { name: "Mute microphone" }).click();
+  await expect(alice.page.getByRole("button", { name: "Unmute microphone" })).toHaveAttribute("aria-pressed", "true");
+
+  await alice.page.getByRole("button", { name: "Hang up" }).click();
+  await expect(alice.page.getByTestId("call-screen")).toBeHidden();
+  await expect(bob.page.getByTestId("call-screen")).toBeHidden();
+  await expect(bob.page.getByTestId("call-ended")).toHaveAttribute("data-reason", "hangup");
+
+  // Both timelines keep the call.
+  await expect(alice.page.getByTestId("system-notice").filter({ hasText: /call/i })).toHaveCount(1);
+  await expect(bob.page.getByTestId("system-notice").filter({ hasText: /call/i })).toHaveCount(1);
+});
+
+test("a video call on a phone: Bob answers with video, both see live remote video, Alice hangs up", async ({ browser }) => {
+  const { alice, bob } = await callPair(browser, { phoneCallee: true });
+
+  await alice.page.getByRole("button", { name: "Video call", exact: true }).click();
+  const incoming = bob.page.getByRole("dialog", { name: alice.displayName });
+  await expect(incoming).toContainText("Incoming video call");
+  await screenshot(bob.page, "call-incoming");
+  await incoming.getByRole("button", { name: "Accept with video" }).click();
+
+  await expectConnected(alice, bob, "video");
+  await expectConnected(bob, alice, "video");
+  await expect(alice.page.getByTestId("call-local-preview")).toBeVisible();
+  await expect(bob.page.getByTestId("call-local-preview")).toBeVisible();
+  await screenshot(alice.page, "call-video");
+  await screenshot(bob.page, "call-video");
+
+  await alice.page.getByRole("button", { name: "Hang up" }).click();
+  await expect(alice.page.getByTestId("call-screen")).toBeHidden();
+  await expect(bob.page.getByTestId("call-screen")).toBeHidden();
+  await expect(alice.page.getByTestId("system-notice").filter({ hasText: /call/i })).toHaveCount(1);
+  await expect(bob.page.getByTestId("system-notice").filter({ hasText: /call/i })).toHaveCount(1);
+});
+
+test("a declined call tells the caller why it ended", async ({ browser }) => {
+  const { alice, bob } = await callPair(browser);
+
+  await alice.page.getByRole("button", { name: "Voice call", exact: true }).click();
+  const incoming = bob.page.getByRole("dialog", { name: alice.displayName });
+  await incoming.getByRole("button", { name: "Decline" }).click();
+  await expect(incoming).toBeHidden();
+  await expect(alice.page.getByTestId("call-ended")).toHaveAttribute("data-reason", "declined");
+  await expect(alice.page.getByTestId("call-ended")).toContainText(`${bob.displayName} declined the call`);
+  await expect(alice.page.getByTestId("call-screen")).toBeHidden();
+});
