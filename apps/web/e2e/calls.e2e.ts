@@ -1,4 +1,4 @@
-import { befriend, expect, newPerson, openChatWith, openFromSidebar, phone, screenshot, test, type Person } from "./support";
+import { befriend, expect, newPerson, openChatWith, openFromSidebar, phone, screenshot, sidebarItem, test, type Person } from "./support";
 
 /**
  * Calls between two real browsers: Chromium's fake devices stand in for the camera and
@@ -96,4 +96,69 @@ test("a declined call tells the caller why it ended", async ({ browser }) => {
   await expect(alice.page.getByTestId("call-ended")).toHaveAttribute("data-reason", "declined");
   await expect(alice.page.getByTestId("call-ended")).toContainText(`${bob.displayName} declined the call`);
   await expect(alice.page.getByTestId("call-screen")).toBeHidden();
+});
+
+test("a refused microphone is explained, and nothing rings", async ({ browser }) => {
+  const { alice, bob } = await callPair(browser);
+  // As a browser does when the site's microphone permission is set to Block.
+  await alice.page.evaluate(() => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+  });
+
+  await alice.page.getByRole("button", { name: "Voice call", exact: true }).click();
+  const ended = alice.page.getByTestId("call-ended");
+  await expect(ended).toHaveAttribute("data-reason", "problem");
+  await expect(ended.getByRole("alert")).toContainText("Parley isn’t allowed to use your microphone");
+  await expect(bob.page.getByTestId("incoming-call")).toHaveCount(0);
+});
+
+test("a group call of three is a mesh: everyone connects to both others", async ({ browser }) => {
+  const alice = await newPerson(browser, { name: "Alice" });
+  const bob = await newPerson(browser, { name: "Bob" });
+  const cy = await newPerson(browser, { name: "Cy", viewport: phone });
+  await befriend(alice, bob);
+  await befriend(alice, cy);
+  const title = "Standup";
+  await alice.page.getByRole("button", { name: "New group" }).click();
+  const dialog = alice.page.getByRole("dialog", { name: "New group" });
+  await dialog.getByLabel("Group name").fill(title);
+  await dialog.getByRole("checkbox", { name: new RegExp(bob.displayName) }).check();
+  await dialog.getByRole("checkbox", { name: new RegExp(cy.displayName) }).check();
+  await dialog.getByRole("button", { name: /Create group/ }).click();
+  await expect(alice.page.getByTestId("conversation-heading")).toHaveText(title);
+  await expect(sidebarItem(bob.page, title)).toBeVisible();
+  await expect(sidebarItem(cy.page, title)).toBeVisible();
+
+  await alice.page.getByRole("button", { name: "Voice call", exact: true }).click();
+  for (const callee of [bob, cy]) {
+    const incoming = callee.page.getByRole("dialog", { name: alice.displayName });
+    await expect(incoming).toContainText(`Incoming voice call · ${title}`);
+    await incoming.getByRole("button", { name: "Accept with voice" }).click();
+  }
+
+  for (const [person, others] of [
+    [alice, [bob, cy]],
+    [bob, [alice, cy]],
+    [cy, [alice, bob]],
+  ] as const) {
+    const tiles = remoteTile(person);
+    await expect(tiles).toHaveCount(2, { timeout: 20_000 });
+    for (const other of others) {
+      const tile = person.page.locator(`[data-testid="call-participant"][data-user-id="${other.id}"]`);
+      await expect(tile).toHaveAttribute("data-connection-state", "connected", { timeout: 20_000 });
+      await expect(tile).toHaveAttribute("data-audio-track", "live");
+    }
+  }
+  await screenshot(alice.page, "call-group");
+  await screenshot(cy.page, "call-group");
+
+  // Bob leaves; Alice and Cy carry on together.
+  await bob.page.getByRole("button", { name: "Hang up" }).click();
+  await expect(bob.page.getByTestId("call-screen")).toBeHidden();
+  await expect(remoteTile(alice)).toHaveCount(1);
+  await expect(remoteTile(cy)).toHaveCount(1);
+  await expect(remoteTile(alice)).toHaveAttribute("data-user-id", cy.id);
+
+  await alice.page.getByRole("button", { name: "Hang up" }).click();
+  await expect(cy.page.getByTestId("call-screen")).toBeHidden();
 });

@@ -66,7 +66,7 @@ function ParticipantTile({ participant, name, large }: { participant: CallPartic
     >
       <StreamAudio stream={participant.stream} />
       {showVideo ? (
-        <StreamVideo stream={participant.stream} fit={large ? "contain" : "cover"} />
+        <StreamVideo stream={participant.stream} fit={large ? "contain" : "cover"} className={large ? "max-md:object-cover" : ""} />
       ) : (
         <div className="flex flex-col items-center gap-3">
           <Avatar id={participant.userId} name={name} size="xl" />
@@ -127,7 +127,8 @@ export function CallScreen({
       <div className="relative min-h-0 flex-1 p-3 md:p-4">
         {call.phase === "outgoing" || !only ? (
           <div className="flex h-full flex-col items-center justify-center gap-4">
-            <span className="rounded-full ring-8 ring-white/10 motion-safe:animate-pulse">
+            <span className="relative inline-flex rounded-full">
+              <span className="absolute inset-0 rounded-full bg-white/20 motion-safe:animate-ping" aria-hidden="true" />
               <Avatar id={avatarId} name={title} size="xl" />
             </span>
             <p className="text-white/70">{call.phase === "outgoing" ? `Calling ${title}…` : "Connecting…"}</p>
@@ -169,7 +170,7 @@ export function CallScreen({
         </CallControl>
         <CallControl
           label={call.cameraOn ? "Turn camera off" : "Turn camera on"}
-          caption={call.cameraOn ? "Camera off" : "Camera"}
+          caption={call.cameraOn ? "Stop video" : "Start video"}
           tone={call.cameraOn ? "neutral" : "active"}
           pressed={!call.cameraOn}
           disabled={!call.localStream}

@@ -30,9 +30,10 @@ export function IncomingCall({
         className="flex w-full flex-col items-center justify-between bg-gradient-to-b from-zinc-800 to-zinc-950 px-6 pt-16 pb-12 text-white md:h-auto md:w-96 md:gap-10 md:rounded-3xl md:pt-10 md:pb-8 md:shadow-2xl"
       >
         <div className="flex flex-col items-center gap-4 text-center">
-          <span className="rounded-full ring-8 ring-white/10 motion-safe:animate-pulse">
-            <Avatar id={call.callerId ?? ""} name={callerName} size="xl" />
-          </span>
+          <span className="relative inline-flex rounded-full">
+              <span className="absolute inset-0 rounded-full bg-white/20 motion-safe:animate-ping" aria-hidden="true" />
+              <Avatar id={call.callerId ?? ""} name={callerName} size="xl" />
+            </span>
           <h2 id={headingId} className="text-2xl font-semibold">
             {callerName}
           </h2>
