@@ -92,7 +92,7 @@ export interface StartTestServerOptions {
   /** TRUSTED_PROXIES: the load balancers whose X-Forwarded-For names the client. */
   trustedProxies?: readonly string[];
   /** Limits beyond the send rate (sign-ups, per-connection limits). */
-  config?: Pick<ParleyConfig, "signUpRate" | "transportLimits">;
+  config?: Pick<ParleyConfig, "signUpRate" | "transportLimits" | "calls">;
 }
 
 export const testOrigin = "http://parley.test";
