@@ -162,3 +162,14 @@ test("a group call of three is a mesh: everyone connects to both others", async 
   await alice.page.getByRole("button", { name: "Hang up" }).click();
   await expect(cy.page.getByTestId("call-screen")).toBeHidden();
 });
+
+test("closing the page during a call ends it for the other side", async ({ browser }) => {
+  const { alice, bob } = await callPair(browser);
+  await alice.page.getByRole("button", { name: "Voice call", exact: true }).click();
+  await bob.page.getByRole("dialog", { name: alice.displayName }).getByRole("button", { name: "Accept with voice" }).click();
+  await expectConnected(alice, bob, "audio");
+
+  await bob.page.close({ runBeforeUnload: true });
+  await expect(alice.page.getByTestId("call-ended")).toHaveAttribute("data-reason", "hangup");
+  await expect(alice.page.getByTestId("call-screen")).toBeHidden();
+});

@@ -54,6 +54,7 @@ function QualityIndicator({ quality }: { quality: ConnectionQuality }) {
 function ParticipantTile({ participant, name, large }: { participant: CallParticipant; name: string; large: boolean }) {
   const { status } = participant;
   const showVideo = status.videoTrack === "live" && !status.videoMuted;
+  const linkState = status.reconnecting ? "reconnecting" : status.connectionState !== "connected" ? "connecting" : null;
   return (
     <div
       className="relative flex min-h-0 items-center justify-center overflow-hidden rounded-2xl bg-zinc-800"
@@ -70,13 +71,16 @@ function ParticipantTile({ participant, name, large }: { participant: CallPartic
       ) : (
         <div className="flex flex-col items-center gap-3">
           <Avatar id={participant.userId} name={name} size="xl" />
-          {!large && <span className="text-sm text-white/80">{name}</span>}
+          <span className="text-sm text-white/80">
+            {name}
+            {linkState ? ` · ${linkState}` : ""}
+          </span>
         </div>
       )}
-      {(showVideo || !large) && (
+      {showVideo && (
         <span className="absolute bottom-2 left-2 rounded-lg bg-black/50 px-2 py-0.5 text-xs text-white">
           {name}
-          {status.reconnecting ? " · reconnecting" : status.connectionState !== "connected" ? " · connecting" : ""}
+          {linkState ? ` · ${linkState}` : ""}
         </span>
       )}
     </div>

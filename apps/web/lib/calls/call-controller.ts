@@ -81,6 +81,8 @@ const ringDeadlineGraceMs = 2_000;
 
 export interface CallControllerOptions {
   client: ParleyClient;
+  /** A client whose requests outlive the page, for the hang-up sent as it goes away. */
+  unloadClient?: ParleyClient;
   meId: () => string;
 }
 
@@ -107,12 +109,12 @@ export class CallController {
   /** The call that won when both sides called at once, until its ringing is heard. */
   private replacedBy: string | null = null;
   private giveUpTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly detachNetwork: () => void;
+  private readonly detachPage: () => void;
 
   constructor(options: CallControllerOptions) {
-    this.signalling = new CallSignalling(options.client);
+    this.signalling = new CallSignalling(options.client, options.unloadClient);
     this.meId = options.meId;
-    this.detachNetwork = this.watchNetwork();
+    this.detachPage = this.watchPage();
   }
 
   getSnapshot = (): CallSnapshot => this.snapshot;
@@ -418,7 +420,7 @@ export class CallController {
     const { phase, callId } = this.snapshot;
     if (callId && (phase === "outgoing" || phase === "active")) void this.signalling.hangup(callId).catch(() => undefined);
     this.reset();
-    this.detachNetwork();
+    this.detachPage();
     this.listeners.clear();
   }
 
@@ -522,16 +524,24 @@ export class CallController {
   }
 
   /** A new network (Wi-Fi to mobile, back online): every connection looks for a new path. */
-  private watchNetwork(): () => void {
+  private watchPage(): () => void {
     if (typeof window === "undefined") return () => undefined;
     const restart = () => {
       for (const link of this.links.values()) link.restartIce();
     };
+    // The page going away ends this device's part: a ringing call is left to ring on other devices.
+    const leave = () => {
+      const { phase, callId } = this.snapshot;
+      if (callId && (phase === "outgoing" || phase === "active")) this.signalling.hangupOnUnload(callId);
+      this.reset();
+    };
     const connection = (navigator as Navigator & { connection?: EventTarget }).connection;
     window.addEventListener("online", restart);
+    window.addEventListener("pagehide", leave);
     connection?.addEventListener("change", restart);
     return () => {
       window.removeEventListener("online", restart);
+      window.removeEventListener("pagehide", leave);
       connection?.removeEventListener("change", restart);
     };
   }

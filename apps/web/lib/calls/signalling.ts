@@ -29,7 +29,11 @@ function joined(join: CallJoin): JoinedCall {
 }
 
 export class CallSignalling {
-  constructor(private readonly client: ParleyClient) {}
+  constructor(
+    private readonly client: ParleyClient,
+    /** Sends requests that outlive the page (fetch `keepalive`); the main client when not given. */
+    private readonly unloadClient: ParleyClient = client,
+  ) {}
 
   async start(conversationId: string, media: CallMedia): Promise<JoinedCall> {
     return joined(await this.client.api.calls.start.mutate({ conversationId, media }));
@@ -46,6 +50,11 @@ export class CallSignalling {
   /** `failed`: this device could not keep a connection up. */
   async hangup(callId: string, reason: "hangup" | "failed" = "hangup"): Promise<void> {
     await this.client.api.calls.hangup.mutate({ callId, reason });
+  }
+
+  /** Leaves the call as the page goes away (closed, reloaded, navigated off), so the others are not left waiting. */
+  hangupOnUnload(callId: string): void {
+    void this.unloadClient.api.calls.hangup.mutate({ callId, reason: "hangup" }).catch(() => undefined);
   }
 
   /** Calls not over yet in the user's conversations: one may be ringing for a device that just opened. */
