@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { InvalidEnvError, limitsFromEnv, nodeServerEnvSchema, readEnv, serverEnvSchema } from "./env";
+import { callConfigFromEnv, InvalidEnvError, limitsFromEnv, nodeServerEnvSchema, readEnv, serverEnvSchema } from "./env";
 
 /** The limit variables' defaults, as the schema reads them. */
 const defaultLimits = {
@@ -12,6 +12,7 @@ const defaultLimits = {
   WS_MAX_SUBSCRIPTIONS: 10,
   WS_MAX_CALLS_IN_FLIGHT: 32,
   WS_MAX_BUFFERED_BYTES: 1_048_576,
+  TURN_CREDENTIAL_TTL_SECONDS: 86_400,
 };
 
 describe("the shared server environment", () => {
@@ -109,6 +110,43 @@ describe("the shared server environment", () => {
   it("reports only the bad variable when the others are fine", () => {
     expect(() => readEnv(serverEnvSchema, { SEND_RATE_BURST: "2.5", PORT: "8080" })).toThrow(
       "Invalid environment configuration (see .env.example):\n  SEND_RATE_BURST: must be a whole number",
+    );
+  });
+});
+
+describe("call ICE servers", () => {
+  it("has none by default: one machine needs no STUN or TURN", () => {
+    expect(callConfigFromEnv(readEnv(serverEnvSchema, {}))).toEqual({ iceServers: [], turn: null });
+  });
+
+  it("reads ICE_SERVERS as JSON and TURN_SECRET with TURN_URLS", () => {
+    const env = readEnv(serverEnvSchema, {
+      ICE_SERVERS: '[{"urls":"stun:stun.example.com:3478"},{"urls":["turns:turn.example.com:5349"],"username":"u","credential":"p"}]',
+      TURN_SECRET: "0123456789abcdef0123",
+      TURN_URLS: "turn:turn.example.com:3478?transport=udp, turns:turn.example.com:5349",
+      TURN_CREDENTIAL_TTL_SECONDS: "600",
+    });
+    expect(callConfigFromEnv(env)).toEqual({
+      iceServers: [
+        { urls: ["stun:stun.example.com:3478"] },
+        { urls: ["turns:turn.example.com:5349"], username: "u", credential: "p" },
+      ],
+      turn: {
+        secret: "0123456789abcdef0123",
+        urls: ["turn:turn.example.com:3478?transport=udp", "turns:turn.example.com:5349"],
+        credentialTtlSeconds: 600,
+      },
+    });
+  });
+
+  it("names bad ICE variables without echoing the secret", () => {
+    expect(() => readEnv(serverEnvSchema, { ICE_SERVERS: "stun:stun.example.com" })).toThrow(/ICE_SERVERS: must be JSON/);
+    expect(() => readEnv(serverEnvSchema, { ICE_SERVERS: '[{"urls":"http://stun.example.com"}]' })).toThrow(/ICE_SERVERS: each URL must start with stun:/);
+    expect(() => readEnv(serverEnvSchema, { TURN_URLS: "stun:stun.example.com" })).toThrow(/TURN_URLS: must be a comma-separated list of turn:/);
+    expect(() => readEnv(serverEnvSchema, { TURN_SECRET: "short-secret" })).toThrow(/TURN_SECRET: must be at least 16 characters/);
+    expect(() => readEnv(serverEnvSchema, { TURN_SECRET: "short-secret" })).not.toThrow(/short-secret/);
+    expect(() => callConfigFromEnv(readEnv(serverEnvSchema, { TURN_SECRET: "0123456789abcdef0123" }))).toThrow(
+      /TURN_URLS: must be set together with TURN_SECRET/,
     );
   });
 });
