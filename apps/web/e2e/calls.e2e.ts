@@ -173,3 +173,18 @@ test("closing the page during a call ends it for the other side", async ({ brows
   await expect(alice.page.getByTestId("call-ended")).toHaveAttribute("data-reason", "hangup");
   await expect(alice.page.getByTestId("call-screen")).toBeHidden();
 });
+
+test("when both call each other at once, one call survives and connects them", async ({ browser }) => {
+  const { alice, bob } = await callPair(browser);
+  await Promise.all([
+    alice.page.getByRole("button", { name: "Voice call", exact: true }).click(),
+    bob.page.getByRole("button", { name: "Voice call", exact: true }).click(),
+  ]);
+  await expectConnected(alice, bob, "audio");
+  await expectConnected(bob, alice, "audio");
+  await expect(alice.page.getByTestId("incoming-call")).toHaveCount(0);
+  await expect(bob.page.getByTestId("incoming-call")).toHaveCount(0);
+
+  await bob.page.getByRole("button", { name: "Hang up" }).click();
+  await expect(alice.page.getByTestId("call-screen")).toBeHidden();
+});

@@ -8,13 +8,11 @@ const sessionModeHeaders = { "x-parley-session": "cookie" };
  * the browser attaches to every request and to the WebSocket upgrade, so page JavaScript
  * never holds the token.
  */
-export function createBrowserClient(options: { keepalive?: boolean } = {}): ParleyClient {
+export function createBrowserClient(): ParleyClient {
   return createParleyClient({
     url: window.location.origin,
     credentials: "same-origin",
     headers: sessionModeHeaders,
-    // `keepalive` lets a request finish after the page is gone (a call hung up as the tab closes).
-    ...(options.keepalive ? { fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, { ...init, keepalive: true }) } : {}),
   });
 }
 

@@ -39,8 +39,6 @@ type Unsubscribe = () => void;
 
 export interface ChatStoreOptions {
   client: ParleyClient;
-  /** A client whose requests outlive the page, for hanging up a call as the page goes away. */
-  unloadClient?: ParleyClient;
   /** Called when the server says the session is gone (expired, revoked, signed out elsewhere). */
   onSignedOut: () => void;
 }
@@ -75,7 +73,7 @@ export class ChatStore {
       onReady: (ready) => this.onStreamReady(ready),
       onEvent: (event) => this.afterEvent(event),
     });
-    this.calls = new CallController({ client: this.client, unloadClient: options.unloadClient, meId: () => this.meId });
+    this.calls = new CallController({ client: this.client, meId: () => this.meId });
     this.outbox = new Outbox({ client: this.client, state, onSignedOut: this.onSignedOut, newClientId });
     this.timelines = new Timelines({
       client: this.client,

@@ -34,7 +34,7 @@ export function AppShell({ children }: { children: ReactNode }) {
       const here = `${window.location.pathname}${window.location.search}`;
       router.replace(`/login?next=${encodeURIComponent(here)}`);
     };
-    const created = new ChatStore({ client: createBrowserClient(), unloadClient: createBrowserClient({ keepalive: true }), onSignedOut: signIn });
+    const created = new ChatStore({ client: createBrowserClient(), onSignedOut: signIn });
     let cancelled = false;
     void created.start().then((result) => {
       if (cancelled) return;

@@ -78,11 +78,12 @@ const endedVisibleMs = 4_000;
 const reconnectGiveUpMs = 30_000;
 /** Ringing stops this long after the server's deadline if no `call.ended` came. */
 const ringDeadlineGraceMs = 2_000;
+/** Early signals are replayed only if their call is adopted within this long. */
+const earlyEventLifetimeMs = 10_000;
+const earlyEventsKept = 64;
 
 export interface CallControllerOptions {
   client: ParleyClient;
-  /** A client whose requests outlive the page, for the hang-up sent as it goes away. */
-  unloadClient?: ParleyClient;
   meId: () => string;
 }
 
@@ -104,15 +105,16 @@ export class CallController {
   private heardWhileAnswering: CallEvent[] = [];
   private endedTimer: ReturnType<typeof setTimeout> | null = null;
   private ringTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Calls that rang while this device was busy with another, by id. */
-  private readonly ringsHeard = new Map<string, CallView>();
-  /** The call that won when both sides called at once, until its ringing is heard. */
-  private replacedBy: string | null = null;
+  /**
+   * Signals and joins for a call this device does not know yet: they can overtake the answer to
+   * `calls.start`, or the `call.ended` that hands this device the call that replaced its own.
+   */
+  private earlyEvents: Array<{ heardAt: number; event: CallEvent }> = [];
   private giveUpTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly detachPage: () => void;
 
   constructor(options: CallControllerOptions) {
-    this.signalling = new CallSignalling(options.client, options.unloadClient);
+    this.signalling = new CallSignalling(options.client);
     this.meId = options.meId;
     this.detachPage = this.watchPage();
   }
@@ -145,8 +147,18 @@ export class CallController {
         return;
       }
       this.iceServers = started.iceServers;
-      this.set({ callId: started.callId, preparing: false });
-      this.ringtone.start("ringback");
+      const { call } = started;
+      if (call.state === "ended") {
+        // The other side is in another call: the server ends it at once as busy.
+        this.set({ callId: call.id });
+        this.finish({ kind: "reason", reason: call.endReason ?? "hangup" });
+        return;
+      }
+      // Both called at once and this start joined the other side's call, or replaced it: connected already.
+      const connected = call.state === "active";
+      this.set({ callId: call.id, preparing: false, phase: connected ? "active" : "outgoing" });
+      if (!connected) this.ringtone.start("ringback");
+      this.replayEarlyEvents();
     } catch (error) {
       this.finish({ kind: "problem", message: describeProblem(error).message });
     }
@@ -301,17 +313,16 @@ export class CallController {
         if (call.id === callId || call.state !== "ringing") return;
         // This user's own call from another device.
         if (call.initiatorId === meId) return;
-        if (this.busy()) {
-          // The server answers a second call busy; kept only in case it replaces this one (both called at once).
-          this.ringsHeard.set(call.id, call);
-          if (this.replacedBy === call.id) this.switchToReplacement(call);
-          return;
-        }
+        // A second call while in one: the server answers it busy.
+        if (this.busy()) return;
         this.ring(call);
         return;
       }
       case "call.accepted": {
-        if (event.callId !== callId) return;
+        if (event.callId !== callId) {
+          this.keepEarly(event);
+          return;
+        }
         if (event.userId === meId) {
           // Answered on another of this user's devices: this one stops ringing.
           if (phase === "incoming" && !this.answering) this.close();
@@ -331,7 +342,10 @@ export class CallController {
         return;
       }
       case "call.signal": {
-        if (event.callId !== callId) return;
+        if (event.callId !== callId) {
+          this.keepEarly(event);
+          return;
+        }
         if (phase === "incoming" && this.answering) {
           this.heardWhileAnswering.push(event);
           return;
@@ -347,14 +361,12 @@ export class CallController {
         return;
       }
       case "call.ended": {
-        this.ringsHeard.delete(event.callId);
         if (event.callId !== callId || phase === "ended" || phase === "idle") return;
-        if (event.reason === "replaced" && "replacedBy" in event && event.replacedBy) {
-          // Both called at once and the other call won: this device answers it, as both wanted to talk.
-          this.replacedBy = event.replacedBy;
-          const winner = this.ringsHeard.get(event.replacedBy);
-          if (winner) this.switchToReplacement(winner);
-          else this.set({ preparing: true });
+        if (event.reason === "replaced" && "replacedBy" in event && event.replacedBy && phase === "outgoing") {
+          // Both called at once and the other side's call won: the server has joined this device to it.
+          this.ringtone.stop();
+          this.set({ callId: event.replacedBy, phase: "active", preparing: false });
+          this.replayEarlyEvents();
           return;
         }
         if (phase === "incoming" && event.reason !== "failed") {
@@ -401,12 +413,18 @@ export class CallController {
     }, Math.max(0, ringsForMs) + ringDeadlineGraceMs);
   }
 
-  private switchToReplacement(call: CallView): void {
-    const media = this.snapshot.media;
-    this.replacedBy = null;
-    this.ring(call);
-    this.ringtone.stop();
-    void this.accept(media);
+  private keepEarly(event: CallEvent): void {
+    if (!this.busy()) return;
+    const now = Date.now();
+    this.earlyEvents = this.earlyEvents.filter((early) => now - early.heardAt < earlyEventLifetimeMs).slice(-(earlyEventsKept - 1));
+    this.earlyEvents.push({ heardAt: now, event });
+  }
+
+  private replayEarlyEvents(): void {
+    const callId = this.snapshot.callId;
+    const early = this.earlyEvents.filter(({ event }) => "callId" in event && event.callId === callId);
+    this.earlyEvents = [];
+    for (const { event } of early) this.handleEvent(event);
   }
 
   /** Back to no call, with nothing to show. */
@@ -570,6 +588,7 @@ export class CallController {
     this.screenTrack = null;
     this.answering = false;
     this.heardWhileAnswering = [];
+    this.earlyEvents = [];
     this.iceServers = [];
     if (this.endedTimer) clearTimeout(this.endedTimer);
     if (this.ringTimer) clearTimeout(this.ringTimer);

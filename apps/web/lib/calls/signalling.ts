@@ -2,11 +2,14 @@
  * The calls API as the web app uses it: the SDK's `calls.*` procedures and the `call.*` events of
  * `events.stream`, with the wire form of a signal translated to and from what a PeerLink speaks.
  */
-import type { CallEndReason as ServerEndReason, CallJoin, CallView, ParleyClient } from "@parley/client";
+import type { AppRouter, CallEndReason as ServerEndReason, CallJoin, CallView, ParleyClient } from "@parley/client";
+import type { inferRouterInputs } from "@trpc/server";
 
 import type { ChatEvent } from "../api-types";
 import type { CallMedia } from "./local-media";
 import type { LinkSignal } from "./peer-link";
+
+type RouterInputs = inferRouterInputs<AppRouter>;
 
 export type CallEvent = Extract<ChatEvent, { type: `call.${string}` }>;
 export type CallSignalEvent = Extract<CallEvent, { type: "call.signal" }>;
@@ -29,11 +32,7 @@ function joined(join: CallJoin): JoinedCall {
 }
 
 export class CallSignalling {
-  constructor(
-    private readonly client: ParleyClient,
-    /** Sends requests that outlive the page (fetch `keepalive`); the main client when not given. */
-    private readonly unloadClient: ParleyClient = client,
-  ) {}
+  constructor(private readonly client: ParleyClient) {}
 
   async start(conversationId: string, media: CallMedia): Promise<JoinedCall> {
     return joined(await this.client.api.calls.start.mutate({ conversationId, media }));
@@ -54,7 +53,16 @@ export class CallSignalling {
 
   /** Leaves the call as the page goes away (closed, reloaded, navigated off), so the others are not left waiting. */
   hangupOnUnload(callId: string): void {
-    void this.unloadClient.api.calls.hangup.mutate({ callId, reason: "hangup" }).catch(() => undefined);
+    // Sent here and now with `keepalive`, not through the SDK: its batching sends on a later
+    // tick, which a closing page never reaches. Same procedure, same cookie, same input type.
+    const input: RouterInputs["calls"]["hangup"] = { callId, reason: "hangup" };
+    void fetch("/api/trpc/calls.hangup", {
+      method: "POST",
+      keepalive: true,
+      credentials: "same-origin",
+      headers: { "content-type": "application/json", "x-parley-session": "cookie" },
+      body: JSON.stringify(input),
+    }).catch(() => undefined);
   }
 
   /** Calls not over yet in the user's conversations: one may be ringing for a device that just opened. */
