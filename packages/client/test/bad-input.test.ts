@@ -89,11 +89,14 @@ const procedures: ProcedureShape[] = [
   { path: "messages.react", type: "mutation", fields: { messageId: "uuid", emoji: "emoji" } },
   { path: "messages.unreact", type: "mutation", fields: { messageId: "uuid", emoji: "emoji" } },
   { path: "messages.markRead", type: "mutation", fields: { conversationId: "uuid", seq: "integer" } },
+  { path: "calls.answer", type: "mutation", fields: { callId: "uuid" } },
+  { path: "calls.decline", type: "mutation", fields: { callId: "uuid" } },
+  { path: "calls.hangup", type: "mutation", fields: { callId: "uuid" } },
 ];
 
 const protectedQueries = procedures.filter((shape) => shape.type === "query" && !shape.isPublic);
 const protectedMutations = procedures.filter((shape) => shape.type === "mutation" && !shape.isPublic);
-const inputlessQueries = ["auth.me", "auth.sessions", "friends.list", "friends.requests", "friends.blocked", "conversations.list"];
+const inputlessQueries = ["auth.me", "auth.sessions", "friends.list", "friends.requests", "friends.blocked", "conversations.list", "calls.current"];
 
 function validValue(kind: FieldKind, random: SeededRandom): unknown {
   switch (kind) {

@@ -389,6 +389,21 @@ describe("group calls", () => {
     await expectError(owner.client.api.calls.start.mutate({ conversationId: group.id, media: "audio" }), "BAD_REQUEST", /at most 4 people/);
   });
 
+  it("does not ring a member who blocked the caller", async () => {
+    const owner = await server.signUp("owner");
+    const members = [await server.signUp("fay"), await server.signUp("gus")];
+    const group = await createGroup(owner, members, "Blocked");
+    const [fay, gus] = members as [TestUser, TestUser];
+    await gus.client.api.friends.block.mutate({ userId: owner.user.id });
+    const [fayEvents, gusEvents] = await Promise.all([listen(fay.client), listen(gus.client)]);
+    const { callId, call } = await owner.client.api.calls.start.mutate({ conversationId: group.id, media: "audio" });
+    expect(call.participants.map((participant) => participant.userId).sort()).toEqual([owner.user.id, fay.user.id].sort());
+    await waitForCall(fayEvents, "call.ringing", callId);
+    await settle();
+    expect(gusEvents.events.some((event) => event.type === "call.ringing")).toBe(false);
+    await owner.client.api.calls.hangup.mutate({ callId });
+  });
+
   it("ends as declined when every invitee declines before anyone answers", async () => {
     const owner = await server.signUp("owner");
     const members = [await server.signUp("dee"), await server.signUp("eve")];

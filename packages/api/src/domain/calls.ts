@@ -11,7 +11,7 @@ import { transactionWithEvents, type EmitEvent } from "../events/transaction";
 import { iceServersFor, defaultCallConfig } from "../realtime/ice-servers";
 import type { ParleyServices } from "../services";
 import { currentConversationsOf, directPeerOf, isCurrentMember, requireMembership, type Executor } from "./membership";
-import { findContactRestrictions } from "./relationships";
+import { findContactRestrictions, usersWhoBlocked } from "./relationships";
 import { appendSystemNotice } from "./system-notices";
 import {
   isoDate,
@@ -228,6 +228,10 @@ export async function startCall(services: CallServices, input: StartCallInput): 
       );
     }
     if (calleeIds.length === 0) throw new DomainError("BAD_REQUEST", "There is nobody else in this conversation to call");
+    // In a group, members who blocked the caller are not rung (the feed hides the ringing from
+    // them too); the call still starts, so the caller cannot tell a block from no answer.
+    const blockers = membership.kind === "group" ? new Set((await usersWhoBlocked(tx, input.userId)).map((row) => row.id)) : new Set<string>();
+    const invitedIds = calleeIds.filter((id) => !blockers.has(id));
     requireNotInAnotherCall(await joinedCallOf(tx, input.userId), null);
 
     const [live] = await tx
@@ -278,7 +282,7 @@ export async function startCall(services: CallServices, input: StartCallInput): 
     if (!call) throw new Error("the call insert returned no row");
     await tx.insert(callParticipants).values([
       { callId, userId: input.userId, state: "joined", sessionId: input.sessionId, joinedAt: now },
-      ...calleeIds.map((userId) => ({ callId, userId, state: "invited" as const })),
+      ...invitedIds.map((userId) => ({ callId, userId, state: "invited" as const })),
     ]);
     // A busy callee is never rung: the caller learns it from the answer and from `call.ended`.
     if (membership.kind === "direct" && calleeIds[0] && (await joinedCallOf(tx, calleeIds[0]))) {

@@ -138,6 +138,8 @@ export function senderOf(event: DurableEvent | EphemeralEvent): string | null {
     case "receipt.read":
     case "typing":
       return event.userId;
+    case "call.ringing":
+      return event.call.initiatorId;
     default:
       return null;
   }
