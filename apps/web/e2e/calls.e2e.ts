@@ -79,6 +79,14 @@ test("a video call on a phone: Bob answers with video, both see live remote vide
   await screenshot(alice.page, "call-video");
   await screenshot(bob.page, "call-video");
 
+  // Alice turns her camera off (the preview goes) and on again: Bob still gets live video.
+  await alice.page.getByRole("button", { name: "Turn camera off" }).click();
+  await expect(alice.page.getByTestId("call-local-preview")).toBeHidden();
+  await alice.page.getByRole("button", { name: "Turn camera on" }).click();
+  await expect(alice.page.getByTestId("call-local-preview")).toBeVisible();
+  await expect(remoteTile(bob)).toHaveAttribute("data-video-track", "live");
+  await expect(remoteTile(bob).locator("video")).toBeVisible();
+
   await alice.page.getByRole("button", { name: "Hang up" }).click();
   await expect(alice.page.getByTestId("call-screen")).toBeHidden();
   await expect(bob.page.getByTestId("call-screen")).toBeHidden();
