@@ -135,6 +135,8 @@ export class CallController {
     try {
       await this.openMedia(media);
     } catch (error) {
+      // Hung up while the browser was still asking for the microphone: nothing more to say.
+      if (this.snapshot.phase !== "outgoing") return;
       this.finish({ kind: "problem", message: error instanceof MediaAccessError ? error.message : "Your microphone couldn’t be started." });
       return;
     }
@@ -174,6 +176,7 @@ export class CallController {
       await this.openMedia(media);
     } catch (error) {
       this.answering = false;
+      if (this.snapshot.callId !== callId || this.snapshot.phase !== "incoming") return;
       // Still ringing: the person may answer with voice only, or decline.
       this.set({ preparing: false, problem: error instanceof MediaAccessError ? error.message : "Your microphone couldn’t be started." });
       return;
@@ -266,7 +269,11 @@ export class CallController {
       if (!this.screenTrack) await this.sendVideo(track);
       this.set({ problem: null });
     } catch (error) {
-      this.set({ problem: error instanceof MediaAccessError ? error.message : "That camera couldn’t be started." });
+      // The old camera is already closed: show the camera as off rather than a frozen picture.
+      if (this.cameraTrack) this.localStream?.removeTrack(this.cameraTrack);
+      this.cameraTrack = null;
+      if (!this.screenTrack) await this.sendVideo(null);
+      this.set({ cameraOn: false, localStream: this.refreshedLocalStream(), problem: error instanceof MediaAccessError ? error.message : "That camera couldn’t be started." });
     }
   }
 
