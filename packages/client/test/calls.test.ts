@@ -232,6 +232,37 @@ describe("a direct call", () => {
   });
 });
 
+describe("devices that vanish", () => {
+  it("take their user out of the call after 45 s without a stream, so they are not busy forever", async () => {
+    const { alice, bob, conversationId } = await directPair();
+    const carol = await server.signUp("carol");
+    await befriend(carol, bob);
+    const aliceEvents = await listen(alice.client);
+    const bobLaptop = await server.signIn(bob);
+    await listen(bobLaptop.client);
+    const { callId } = await alice.client.api.calls.start.mutate({ conversationId, media: "audio" });
+    await bobLaptop.client.api.calls.answer.mutate({ callId });
+
+    // Both devices hold streams: a long call stays up.
+    clock.advanceSeconds(60);
+    await server.services.callSweeper.sweep();
+    expect((await alice.client.api.calls.current.query()).map((call) => call.state)).toEqual(["active"]);
+
+    // The laptop is closed without hanging up.
+    await bobLaptop.client.close();
+    await settle();
+    clock.advanceSeconds(46);
+    await server.services.callSweeper.sweep();
+    const ended = await waitForCall(aliceEvents, "call.ended", callId);
+    expect(ended).toMatchObject({ reason: "failed" });
+    expect((await callNotices(alice.client, conversationId)).map((notice) => [notice.outcome, notice.durationSeconds])).toEqual([["completed", 106]]);
+    const carolWithBob = await carol.client.api.conversations.openDirect.mutate({ userId: bob.user.id });
+    const next = await carol.client.api.calls.start.mutate({ conversationId: carolWithBob.id, media: "audio" });
+    expect(next.call.state).toBe("ringing");
+    await carol.client.api.calls.hangup.mutate({ callId: next.callId });
+  });
+});
+
 describe("who may call", () => {
   it("refuses a non-member: they can neither start, answer, decline nor signal", async () => {
     const { alice, conversationId } = await directPair();

@@ -8,6 +8,7 @@ CREATE TABLE "call_participants" (
 	"state" "call_participant_state" NOT NULL,
 	"session_id" text,
 	"joined_at" timestamp with time zone,
+	"last_seen_at" timestamp with time zone,
 	"left_at" timestamp with time zone,
 	CONSTRAINT "call_participants_pkey" PRIMARY KEY("call_id","user_id"),
 	CONSTRAINT "call_participants_joined_has_device" CHECK ("call_participants"."state" <> 'joined' or ("call_participants"."session_id" is not null and "call_participants"."joined_at" is not null))

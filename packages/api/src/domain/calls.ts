@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 
-import { and, asc, eq, inArray, lte, ne } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, lte, ne } from "drizzle-orm";
 
 import { callMaxParticipants, callRingSeconds } from "@parley/db/limits";
 import type { Transaction } from "@parley/db/client";
@@ -164,10 +164,10 @@ async function joinCall(
   if (input.invited) {
     await tx
       .update(callParticipants)
-      .set({ state: "joined", sessionId, joinedAt: now, leftAt: null })
+      .set({ state: "joined", sessionId, joinedAt: now, lastSeenAt: now, leftAt: null })
       .where(and(eq(callParticipants.callId, call.id), eq(callParticipants.userId, userId)));
   } else {
-    await tx.insert(callParticipants).values({ callId: call.id, userId, state: "joined", sessionId, joinedAt: now });
+    await tx.insert(callParticipants).values({ callId: call.id, userId, state: "joined", sessionId, joinedAt: now, lastSeenAt: now });
   }
   if (call.state === "ringing") await tx.update(calls).set({ state: "active", answeredAt: now }).where(eq(calls.id, call.id));
   const view = await loadCallView(tx, call.id);
@@ -257,8 +257,8 @@ export async function startCall(services: CallServices, input: StartCallInput): 
         .returning();
       if (!replacement || !peerDevice?.sessionId) throw new Error("the call that replaced a ringing one is missing");
       await tx.insert(callParticipants).values([
-        { callId, userId: input.userId, state: "joined", sessionId: input.sessionId, joinedAt: now },
-        { callId, userId: live.initiatorId, state: "joined", sessionId: peerDevice.sessionId, joinedAt: now },
+        { callId, userId: input.userId, state: "joined", sessionId: input.sessionId, joinedAt: now, lastSeenAt: now },
+        { callId, userId: live.initiatorId, state: "joined", sessionId: peerDevice.sessionId, joinedAt: now, lastSeenAt: now },
       ]);
       const replacementView = await loadCallView(tx, callId);
       emit(
@@ -281,7 +281,7 @@ export async function startCall(services: CallServices, input: StartCallInput): 
       .returning();
     if (!call) throw new Error("the call insert returned no row");
     await tx.insert(callParticipants).values([
-      { callId, userId: input.userId, state: "joined", sessionId: input.sessionId, joinedAt: now },
+      { callId, userId: input.userId, state: "joined", sessionId: input.sessionId, joinedAt: now, lastSeenAt: now },
       ...invitedIds.map((userId) => ({ callId, userId, state: "invited" as const })),
     ]);
     // A busy callee is never rung: the caller learns it from the answer and from `call.ended`.
@@ -357,22 +357,32 @@ export async function hangUpCall(
 ): Promise<CallView> {
   const now = services.clock.now();
   const ringingForMe = await transactionWithEvents(services, async (tx, emit) => {
-    const { call, participants, kind } = await lockCall(tx, input);
-    if (call.state === "ended") return toCallView(call, participants);
-    const me = participants.find((participant) => participant.userId === input.userId);
+    const locked = await lockCall(tx, input);
+    if (locked.call.state === "ended") return toCallView(locked.call, locked.participants);
+    const me = locked.participants.find((participant) => participant.userId === input.userId);
     if (me?.state !== "joined") return null;
-    if (kind === "direct") return endCall(tx, emit, { call, reason: input.reason, now });
-    const othersJoined = participants.filter((participant) => participant.state === "joined" && participant.userId !== input.userId);
-    if (call.state === "ringing" || othersJoined.length < 2) return endCall(tx, emit, { call, reason: input.reason, now });
-    await tx
-      .update(callParticipants)
-      .set({ state: "left", leftAt: now })
-      .where(and(eq(callParticipants.callId, call.id), eq(callParticipants.userId, input.userId)));
-    const view = await loadCallView(tx, call.id);
-    emit({ conversationId: call.conversationId }, { type: "call.left", conversationId: call.conversationId, callId: call.id, userId: input.userId, call: view });
-    return view;
+    return leaveCall(tx, emit, { ...locked, userId: input.userId, reason: input.reason, now });
   });
   return ringingForMe ?? declineCall(services, input);
+}
+
+/** Takes a joined participant out of the call, ending it when too few are left. */
+async function leaveCall(
+  tx: Transaction,
+  emit: EmitEvent,
+  input: LockedCall & { userId: string; reason: "hangup" | "failed"; now: Date },
+): Promise<CallView> {
+  const { call, participants, kind, now } = input;
+  if (kind === "direct") return endCall(tx, emit, { call, reason: input.reason, now });
+  const othersJoined = participants.filter((participant) => participant.state === "joined" && participant.userId !== input.userId);
+  if (call.state === "ringing" || othersJoined.length < 2) return endCall(tx, emit, { call, reason: input.reason, now });
+  await tx
+    .update(callParticipants)
+    .set({ state: "left", leftAt: now })
+    .where(and(eq(callParticipants.callId, call.id), eq(callParticipants.userId, input.userId)));
+  const view = await loadCallView(tx, call.id);
+  emit({ conversationId: call.conversationId }, { type: "call.left", conversationId: call.conversationId, callId: call.id, userId: input.userId, call: view });
+  return view;
 }
 
 /** The calls not yet over in the user's conversations: what a device that just opened shows. */
@@ -442,6 +452,51 @@ export async function sendCallSignal(
     audience: { devices: [{ userId: target.userId, sessionId: target.sessionId }] },
     event: { type: "call.signal", callId: call.id, conversationId: call.conversationId, fromUserId: input.userId, ...input.signal },
   });
+}
+
+/** A call device no node has held a live stream for this long has gone (a closed laptop, a dead tab). */
+export const callDeviceSilenceSeconds = 45;
+
+/**
+ * Marks the joined call devices that have a live stream on this node as seen at `now`. Every
+ * node does it on each sweep, so a device is silent only when no node holds a stream for it.
+ */
+export async function markCallDevicesSeen(db: Executor, input: { sessionIds: string[]; now: Date }): Promise<void> {
+  if (input.sessionIds.length === 0) return;
+  await db
+    .update(callParticipants)
+    .set({ lastSeenAt: input.now })
+    .where(and(eq(callParticipants.state, "joined"), inArray(callParticipants.sessionId, input.sessionIds)));
+}
+
+/**
+ * Takes devices that stayed silent past `callDeviceSilenceSeconds` out of their calls, as a
+ * hang-up with reason `failed`: their user would otherwise stay "in a call" (and busy) forever.
+ */
+export async function endSilentCallDevices(services: Pick<ParleyServices, "db" | "feed">, now: Date): Promise<number> {
+  const silentBefore = new Date(now.getTime() - callDeviceSilenceSeconds * 1_000);
+  const silent = await services.db
+    .select({ callId: callParticipants.callId, userId: callParticipants.userId, conversationId: calls.conversationId })
+    .from(callParticipants)
+    .innerJoin(calls, eq(calls.id, callParticipants.callId))
+    .where(and(eq(callParticipants.state, "joined"), lt(callParticipants.lastSeenAt, silentBefore), ne(calls.state, "ended")))
+    .limit(ringOutBatchSize);
+  let ended = 0;
+  for (const { callId, userId, conversationId } of silent) {
+    const didLeave = await transactionWithEvents(services, async (tx, emit) => {
+      await tx.select({ id: conversations.id }).from(conversations).where(eq(conversations.id, conversationId)).for("update");
+      const [call] = await tx.select().from(calls).where(eq(calls.id, callId)).for("update");
+      if (!call || call.state === "ended") return false;
+      const participants = await loadParticipants(tx, callId);
+      const device = participants.find((participant) => participant.userId === userId);
+      if (device?.state !== "joined" || !device.lastSeenAt || device.lastSeenAt.getTime() >= silentBefore.getTime()) return false;
+      const [conversation] = await tx.select({ kind: conversations.kind }).from(conversations).where(eq(conversations.id, conversationId));
+      await leaveCall(tx, emit, { call, participants, kind: conversation?.kind ?? "direct", userId, reason: "failed", now });
+      return true;
+    });
+    if (didLeave) ended += 1;
+  }
+  return ended;
 }
 
 /** Calls ended per sweep at most; a longer backlog waits for the next sweep. */

@@ -217,6 +217,15 @@ export class EventFeed {
     this.#observers.push(observer);
   }
 
+  /** The devices (sessions) with a live stream on this process. */
+  liveSessionIds(): string[] {
+    const sessionIds = new Set<string>();
+    for (const subscribers of this.#byUser.values()) {
+      for (const subscriber of subscribers) if (subscriber.sessionId) sessionIds.add(subscriber.sessionId);
+    }
+    return [...sessionIds];
+  }
+
   subscribe(userId: string, deliver: (item: FeedItem) => void, sessionId: string | null = null): FeedSubscription {
     return new Subscriber(userId, sessionId, deliver, this.#indexes);
   }

@@ -59,6 +59,8 @@ export const callParticipants = pgTable(
     /** No foreign key: a call keeps its device after the session ends, and a logout must not wait on calls. */
     sessionId: text("session_id"),
     joinedAt: timestamp("joined_at", { withTimezone: true }),
+    /** When a node last held a live stream for this device; a device silent for long has left. */
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }),
     leftAt: timestamp("left_at", { withTimezone: true }),
   },
   (table) => [
