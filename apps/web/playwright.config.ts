@@ -34,7 +34,7 @@ export default defineConfig({
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        // Voice notes: the microphone is a fake device playing a tone, allowed without a prompt.
+        // Voice notes and calls: camera and microphone are fake devices (a test pattern and a tone), allowed without a prompt.
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
         "--autoplay-policy=no-user-gesture-required",

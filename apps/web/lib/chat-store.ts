@@ -10,6 +10,8 @@ import { conversationPageMaxConversations } from "@parley/db/limits";
 import { describeProblem, isNetworkProblem } from "./api-errors";
 import type { ChatEvent, ConversationSummary, ConversationView, MessageView, StickerView } from "./api-types";
 import { newClientId } from "./browser-client";
+import { CallController } from "./calls/call-controller";
+import { isCallEvent } from "./calls/signalling";
 import {
   applyStreamEvent,
   expireMessages,
@@ -46,6 +48,8 @@ export type StartResult = "ready" | "signed-out" | "unreachable";
 
 export class ChatStore {
   readonly client: ParleyClient;
+  /** This device's voice and video call, fed by the stream's `call.*` events. */
+  readonly calls: CallController;
   private readonly onSignedOut: () => void;
   private state: ChatState = initialChatState;
   private readonly listeners = new Set<() => void>();
@@ -78,6 +82,7 @@ export class ChatStore {
     });
     this.uploads = new Uploads({ client: this.client, state, newId: newClientId, onSettled: () => void this.outbox.flush() });
     this.outbox = new Outbox({ client: this.client, state, onSignedOut: this.onSignedOut, newClientId, uploads: this.uploads });
+    this.calls = new CallController({ client: this.client, meId: () => this.meId });
     this.timelines = new Timelines({
       client: this.client,
       state,
@@ -145,6 +150,7 @@ export class ChatStore {
 
   stop(): void {
     this.stopped = true;
+    this.calls.stop();
     this.stream.stop();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.outbox.stop();
@@ -184,6 +190,8 @@ export class ChatStore {
     // Presence is never replayed: after a gap only a fresh read tells who is online.
     if (resumed) void this.refreshFriends();
     void this.outbox.flush();
+    // Ringing that began before this page opened (or while it was offline) is read, not replayed.
+    void this.calls.resume();
   }
 
   /** Calls `observer` with each stream event after the state took it (notifications, sounds). */
@@ -195,6 +203,10 @@ export class ChatStore {
   /** Follow-up reads for what an event cannot carry by itself. */
   private afterEvent(event: ChatEvent): void {
     for (const observer of this.eventObservers) observer(event);
+    if (isCallEvent(event)) {
+      this.calls.handleEvent(event);
+      return;
+    }
     switch (event.type) {
       case "message.created":
         if (!this.state.conversations[event.conversationId]) void this.refreshConversation(event.conversationId);

@@ -8,6 +8,7 @@ import { useChatState, useMe } from "../../lib/chat-context";
 import { describeDisappearing, shortTimerName } from "../../lib/disappearing";
 import { conversationTitle, directPeerOf } from "../../lib/people";
 import { MuteMenu } from "../notifications/mute-menu";
+import { CallButtons } from "../calls/call-buttons";
 import { Avatar } from "../ui/avatar";
 import { IconButton } from "../ui/button";
 import { ArrowLeftIcon, InfoIcon, TimerIcon } from "../ui/icons";
@@ -90,6 +91,7 @@ export function ConversationHeader({
           )}
         </button>
       ) : null}
+      <CallButtons conversation={conversation} />
       <MuteMenu conversationId={conversation.id} group={conversation.kind === "group"} />
       <IconButton label={infoOpen ? "Hide details" : "Show details"} aria-expanded={infoOpen} onClick={onToggleInfo}>
         <InfoIcon />

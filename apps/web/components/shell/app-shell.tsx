@@ -7,6 +7,7 @@ import { createBrowserClient } from "../../lib/browser-client";
 import { ChatStoreProvider } from "../../lib/chat-context";
 import { ChatStore } from "../../lib/chat-store";
 import { NotificationsProvider } from "../notifications/notifications-provider";
+import { CallLayer } from "../calls/call-layer";
 import { Sidebar } from "../sidebar/sidebar";
 import { Button } from "../ui/button";
 import { ConnectionBanner } from "./connection-banner";
@@ -98,6 +99,7 @@ export function AppShell({ children }: { children: ReactNode }) {
           </main>
         </div>
         <Notices />
+        <CallLayer />
       </div>
       </NotificationsProvider>
     </ChatStoreProvider>

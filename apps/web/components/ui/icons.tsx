@@ -240,3 +240,43 @@ export const CameraIcon = (props: IconProps) => (
     <circle cx="12" cy="13.5" r="3.5" />
   </Icon>
 );
+export const PhoneIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <path d="M22 16.9v3a2 2 0 0 1-2.2 2 19.8 19.8 0 0 1-8.6-3.1 19.5 19.5 0 0 1-6-6A19.8 19.8 0 0 1 2.1 4.2 2 2 0 0 1 4.1 2h3a2 2 0 0 1 2 1.7c.1 1 .4 1.9.7 2.8a2 2 0 0 1-.5 2.1L8 9.9a16 16 0 0 0 6 6l1.3-1.3a2 2 0 0 1 2.1-.4c.9.3 1.8.6 2.8.7a2 2 0 0 1 1.7 2Z" />
+  </Icon>
+);
+export const PhoneOffIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <path d="M10.7 13.3a16 16 0 0 0 3.3 2.6l1.3-1.3a2 2 0 0 1 2.1-.4c.9.3 1.8.6 2.8.7a2 2 0 0 1 1.7 2v3a2 2 0 0 1-2.2 2 19.8 19.8 0 0 1-8.6-3.1 19.5 19.5 0 0 1-3.4-2.7M5.2 13.5A19.8 19.8 0 0 1 2.1 4.2 2 2 0 0 1 4.1 2h3a2 2 0 0 1 2 1.7c.1 1 .4 1.9.7 2.8a2 2 0 0 1-.5 2.1L8 9.9" />
+    <path d="M22 2 2 22" />
+  </Icon>
+);
+export const VideoIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <path d="m16 13 5.2 3.5a.5.5 0 0 0 .8-.4V7.9a.5.5 0 0 0-.8-.4L16 11" />
+    <rect x="2" y="6" width="14" height="12" rx="2" />
+  </Icon>
+);
+export const VideoOffIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <path d="M10.7 6H14a2 2 0 0 1 2 2v3.3l1 1 5-3.4v6.3M16 16a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2h2" />
+    <path d="M2 2l20 20" />
+  </Icon>
+);
+export const MicOffIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <path d="M2 2l20 20M18.9 13.5A7 7 0 0 0 19 11v-1M15 9.3V5a3 3 0 0 0-5.7-1.3M9 9v2a3 3 0 0 0 5.1 2.1M5 10v1a7 7 0 0 0 11.6 5.3M12 18v4" />
+  </Icon>
+);
+export const ScreenShareIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <rect x="2" y="3" width="20" height="14" rx="2" />
+    <path d="M8 21h8M12 17v4M9 10l3-3 3 3M12 7v6" />
+  </Icon>
+);
+export const SwitchCameraIcon = (props: IconProps) => (
+  <Icon {...props}>
+    <path d="M11 19H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2h3l2-2h6l2 2h3a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2h-5" />
+    <path d="m13 16-3 3 3 3M15 9.5a3 3 0 0 0-5 1.5M9 13.5a3 3 0 0 0 5-1" />
+  </Icon>
+);
