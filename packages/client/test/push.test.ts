@@ -290,6 +290,32 @@ describe("the push hook for other notifications", () => {
   });
 });
 
+describe("incoming calls", () => {
+  it("ring a callee who is away through push, naming the caller only with previews, and not one muted for good", async () => {
+    const { alice, bob, conversationId } = await directPair();
+    const device = await subscribe(bob);
+    const first = await alice.client.api.calls.start.mutate({ conversationId, media: "video" });
+    await waitForPushes(device, 1);
+    expect(device.received[0]?.payload).toEqual({ type: "call", conversationId, callId: first.callId, preview: null });
+    expect(device.received[0]?.text).not.toContain(alice.user.displayName);
+    expect(device.received[0]?.headers.urgency).toBe("high");
+    expect(device.received[0]?.headers.ttl).toBe(String(callPushTtlSeconds));
+    await alice.client.api.calls.hangup.mutate({ callId: first.callId });
+
+    await bob.client.api.notifications.updateSettings.mutate({ previews: true });
+    const second = await alice.client.api.calls.start.mutate({ conversationId, media: "audio" });
+    await waitForPushes(device, 2);
+    expect(device.received[1]?.payload).toEqual({ type: "call", conversationId, callId: second.callId, preview: { title: alice.user.displayName } });
+    await alice.client.api.calls.hangup.mutate({ callId: second.callId });
+
+    await bob.client.api.notifications.mute.mutate({ conversationId, duration: "forever" });
+    const third = await alice.client.api.calls.start.mutate({ conversationId, media: "audio" });
+    await alice.client.api.calls.hangup.mutate({ callId: third.callId });
+    await settled();
+    expect(device.received.filter((push) => (push.payload as { type: string }).type === "call")).toHaveLength(2);
+  });
+});
+
 describe("the push queue across a restart", () => {
   it("loses nothing and sends nothing twice when the server stops in the middle of a queue", async () => {
     const database = await createTestDatabase();

@@ -1,13 +1,25 @@
 import { randomUUID } from "node:crypto";
 
-import { and, asc, eq, inArray, lt, lte, ne } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, lte, ne } from "drizzle-orm";
 
 import { callMaxParticipants, callRingSeconds } from "@parley/db/limits";
 import type { Transaction } from "@parley/db/client";
-import { callParticipants, calls, conversationMembers, conversations, type Call, type CallParticipant } from "@parley/db/schema";
+import {
+  callParticipants,
+  calls,
+  conversationMembers,
+  conversationMutes,
+  conversations,
+  notificationSettings,
+  users,
+  type Call,
+  type CallParticipant,
+} from "@parley/db/schema";
 
 import { DomainError } from "../errors";
 import { transactionWithEvents, type EmitEvent } from "../events/transaction";
+import { enqueuePush } from "../push/outbox";
+import { callPushTtlSeconds } from "../push/payload";
 import { iceServersFor, defaultCallConfig } from "../realtime/ice-servers";
 import type { ParleyServices } from "../services";
 import { currentConversationsOf, directPeerOf, isCurrentMember, requireMembership, type Executor } from "./membership";
@@ -41,7 +53,7 @@ import {
  * they cross nodes on the bus and are never stored.
  */
 
-type CallServices = Pick<ParleyServices, "db" | "feed" | "clock" | "config">;
+type CallServices = Pick<ParleyServices, "db" | "feed" | "clock" | "config" | "viewing">;
 
 const callGoneMessage = "No such call in your conversations";
 const callEndedMessage = "This call has ended";
@@ -290,9 +302,64 @@ export async function startCall(services: CallServices, input: StartCallInput): 
     }
     const ringing = await loadCallView(tx, callId);
     emit({ conversationId: input.conversationId }, { type: "call.ringing", conversationId: input.conversationId, call: ringing });
+    await pushRinging(tx, services, { call, invitedIds, now });
     return ringing;
   });
   return callJoin(services, view, input.userId);
+}
+
+/**
+ * Rings the devices of invitees who are away: a push to each of their subscriptions, queued in
+ * the call's transaction. Not for those who have the conversation on screen (the app rings there)
+ * or muted it until they unmute; the caller's name only for those who allow previews.
+ */
+async function pushRinging(
+  tx: Transaction,
+  services: Pick<CallServices, "viewing">,
+  input: { call: Call; invitedIds: string[]; now: Date },
+): Promise<void> {
+  if (input.invitedIds.length === 0) return;
+  const onScreen = await services.viewing.viewers(input.call.conversationId, input.invitedIds);
+  const away = input.invitedIds.filter((id) => !onScreen.has(id));
+  if (away.length === 0) return;
+  const silenced = new Set(
+    (
+      await tx
+        .select({ userId: conversationMutes.userId })
+        .from(conversationMutes)
+        .where(
+          and(
+            eq(conversationMutes.conversationId, input.call.conversationId),
+            inArray(conversationMutes.userId, away),
+            isNull(conversationMutes.mutedUntil),
+          ),
+        )
+    ).map((row) => row.userId),
+  );
+  const previews = new Set(
+    (
+      await tx
+        .select({ userId: notificationSettings.userId })
+        .from(notificationSettings)
+        .where(and(inArray(notificationSettings.userId, away), eq(notificationSettings.previews, true)))
+    ).map((row) => row.userId),
+  );
+  const [caller] = await tx.select({ displayName: users.displayName }).from(users).where(eq(users.id, input.call.initiatorId));
+  for (const userId of away) {
+    if (silenced.has(userId)) continue;
+    await enqueuePush(tx, {
+      userId,
+      payload: {
+        type: "call",
+        conversationId: input.call.conversationId,
+        callId: input.call.id,
+        preview: previews.has(userId) && caller ? { title: caller.displayName } : null,
+      },
+      ttlSeconds: callPushTtlSeconds,
+      urgency: "high",
+      now: input.now,
+    });
+  }
 }
 
 export interface CallActionInput {
