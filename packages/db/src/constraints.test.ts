@@ -11,6 +11,7 @@ import {
   callParticipants,
   calls,
   conversationMembers,
+  conversationMutes,
   conversations,
   eventCounter,
   events,
@@ -18,6 +19,12 @@ import {
   loginThrottles,
   messageExpiries,
   messages,
+  notificationSettings,
+  pushCursor,
+  pushOutbox,
+  pushShown,
+  pushSubscriptions,
+  pushVapidKeys,
   reactions,
   sessions,
   users,
@@ -72,6 +79,13 @@ const guardedConstraints = {
   call_participants_pkey: uniqueViolation,
   call_participants_one_call_per_user: uniqueViolation,
   call_participants_joined_has_device: checkViolation,
+  push_vapid_keys_single_row: checkViolation,
+  push_subscriptions_endpoint_key: uniqueViolation,
+  push_outbox_urgency: checkViolation,
+  push_cursor_single_row: checkViolation,
+  push_shown_pkey: uniqueViolation,
+  conversation_mutes_pkey: uniqueViolation,
+  notification_settings_pkey: uniqueViolation,
 } as const;
 
 type GuardedConstraint = keyof typeof guardedConstraints;
@@ -648,6 +662,46 @@ describe("calls", () => {
       db.insert(callParticipants).values({ callId: other.call.id, userId: other.caller.id, state: "joined", joinedAt: new Date() }),
       "call_participants_joined_has_device",
     );
+  });
+});
+
+describe("push notifications and mutes", () => {
+  async function subscriptionFor(userId: string, endpoint = `https://push.example/${randomUUID()}`) {
+    const sessionId = randomName("s");
+    await db.insert(sessions).values({ id: sessionId, userId, secretHash: new Uint8Array(32), expiresAt: new Date(Date.now() + 86_400_000) });
+    const [subscription] = await db.insert(pushSubscriptions).values({ sessionId, userId, endpoint, p256dh: "key", auth: "auth" }).returning();
+    if (!subscription) throw new Error("insert returned no subscription");
+    return subscription;
+  }
+
+  it("keeps one VAPID key pair and one planner cursor", async () => {
+    await expectViolation(db.insert(pushVapidKeys).values({ id: 2, publicKey: "p", privateKey: "k" }), "push_vapid_keys_single_row");
+    await expectViolation(db.insert(pushCursor).values({ id: 2, lastEventId: 0 }), "push_cursor_single_row");
+  });
+
+  it("takes each push endpoint once, whoever subscribes it", async () => {
+    const endpoint = `https://push.example/${randomUUID()}`;
+    await subscriptionFor((await createUser()).id, endpoint);
+    await expectViolation(subscriptionFor((await createUser()).id, endpoint), "push_subscriptions_endpoint_key");
+  });
+
+  it("queues a push only with an urgency push services know", async () => {
+    const user = await createUser();
+    const subscription = await subscriptionFor(user.id);
+    const push = { subscriptionId: subscription.id, userId: user.id, payload: {}, ttlSeconds: 60 };
+    await expectViolation(db.insert(pushOutbox).values({ ...push, urgency: "urgent" }), "push_outbox_urgency");
+    await db.insert(pushOutbox).values({ ...push, urgency: "high" });
+  });
+
+  it("remembers one shown notification, one mute and one settings row per user and conversation", async () => {
+    const user = await createUser();
+    const group = await createGroup();
+    await db.insert(pushShown).values({ userId: user.id, conversationId: group.id, seq: 1 });
+    await expectViolation(db.insert(pushShown).values({ userId: user.id, conversationId: group.id, seq: 2 }), "push_shown_pkey");
+    await db.insert(conversationMutes).values({ userId: user.id, conversationId: group.id, mutedUntil: null });
+    await expectViolation(db.insert(conversationMutes).values({ userId: user.id, conversationId: group.id, mutedUntil: new Date() }), "conversation_mutes_pkey");
+    await db.insert(notificationSettings).values({ userId: user.id, previews: true });
+    await expectViolation(db.insert(notificationSettings).values({ userId: user.id, previews: false }), "notification_settings_pkey");
   });
 });
 
