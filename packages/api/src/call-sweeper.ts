@@ -3,6 +3,7 @@ import type { Database } from "@parley/db/client";
 
 import { endRungOutCalls, endSilentCallDevices, markCallDevicesSeen } from "./domain/calls";
 import type { Logger } from "./logger";
+import { startPeriodicJob } from "./periodic-job";
 import type { EventFeed } from "./realtime/feed";
 
 /** How often each node looks for calls that rang out. */
@@ -36,22 +37,6 @@ export function startCallSweeper(options: {
     await markCallDevicesSeen(options.db, { sessionIds: options.feed.liveSessionIds(), now });
     return (await endRungOutCalls(options, now)) + (await endSilentCallDevices(options, now));
   };
-  let running: Promise<number> | null = null;
-  const sweep = (): Promise<number> => {
-    running ??= sweepOnce().finally(() => {
-      running = null;
-    });
-    return running;
-  };
-  const timer = setInterval(() => {
-    sweep().catch((error: unknown) => options.logger.warn({ err: String(error) }, "call sweep failed"));
-  }, options.intervalMs ?? callSweepIntervalMs);
-  timer.unref();
-  return {
-    sweep,
-    stop: async () => {
-      clearInterval(timer);
-      await running?.catch(() => 0);
-    },
-  };
+  const job = startPeriodicJob({ work: sweepOnce, intervalMs: options.intervalMs ?? callSweepIntervalMs, logger: options.logger, failure: "call sweep failed" });
+  return { sweep: job.run, stop: job.stop };
 }

@@ -5,6 +5,7 @@ import type { Database } from "@parley/db/client";
 
 import type { StoredEvent } from "./events/types";
 import type { Logger } from "./logger";
+import { startPeriodicJob } from "./periodic-job";
 
 /** How often the sweeper looks for messages whose time ran out. */
 export const expirySweepIntervalMs = 1_000;
@@ -66,22 +67,6 @@ export function startExpirySweeper(options: {
     }
   };
 
-  let running: Promise<number> | null = null;
-  const sweep = (): Promise<number> => {
-    running ??= sweepOnce().finally(() => {
-      running = null;
-    });
-    return running;
-  };
-  const timer = setInterval(() => {
-    sweep().catch((error: unknown) => options.logger.warn({ err: String(error) }, "expiry sweep failed"));
-  }, options.intervalMs ?? expirySweepIntervalMs);
-  timer.unref();
-  return {
-    sweep,
-    stop: async () => {
-      clearInterval(timer);
-      await running?.catch(() => 0);
-    },
-  };
+  const job = startPeriodicJob({ work: sweepOnce, intervalMs: options.intervalMs ?? expirySweepIntervalMs, logger: options.logger, failure: "expiry sweep failed" });
+  return { sweep: job.run, stop: job.stop };
 }
