@@ -62,11 +62,18 @@ describe("readServerEnv", () => {
       },
       limits: {
         signUpRate: { burst: 10, perSecond: 20 / 3_600 },
-        transportLimits: { maxBatchCalls: 50, maxSubscriptionsPerSocket: 10, maxCallsInFlightPerSocket: 32, maxSocketBufferedBytes: 1_048_576 },
+        transportLimits: {
+          maxBatchCalls: 50,
+          maxSubscriptionsPerSocket: 10,
+          maxCallsInFlightPerSocket: 32,
+          maxSocketBufferedBytes: 1_048_576,
+          maxCallsRunningPerCaller: 4,
+        },
         database: { connectTimeoutMs: 2_000, statementTimeoutMs: 5_000 },
         media: { maxUploadBytes: 26_214_400, allowedTypes: expect.arrayContaining(["image/jpeg", "audio/*"]), uploadsPerMinute: 30 },
       },
       storage: { driver: "local", directory: "/var/lib/parley/media" },
+      calls: { iceServers: [], turn: null },
     });
   });
 

@@ -32,9 +32,10 @@ async function findFreePort(): Promise<number> {
 
 /**
  * Starts the real server.ts (production mode, so `next build` must have run) on a free port,
- * with PGlite in a fresh temporary folder, or on DATABASE_URL when it is set.
+ * with PGlite in a fresh temporary folder, or on DATABASE_URL when it is set; `extraEnv` adds to
+ * or overrides its environment.
  */
-export async function startParleyProcess(): Promise<ParleyProcess> {
+export async function startParleyProcess(extraEnv: Record<string, string> = {}): Promise<ParleyProcess> {
   const port = await findFreePort();
   const dataDir = await mkdtemp(join(tmpdir(), "parley-web-test-"));
   const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
@@ -47,6 +48,7 @@ export async function startParleyProcess(): Promise<ParleyProcess> {
       DATA_DIR: dataDir,
       ALLOWED_ORIGINS: "",
       LOG_LEVEL: "info",
+      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
