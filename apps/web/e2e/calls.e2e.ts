@@ -127,7 +127,9 @@ test("a group call of three is a mesh: everyone connects to both others", async 
   await befriend(alice, bob);
   await befriend(alice, cy);
   const title = "Standup";
-  await alice.page.getByRole("button", { name: "New group" }).click();
+  await alice.page.goto("/chats");
+  await alice.page.getByRole("button", { name: "New message" }).click();
+  await alice.page.getByRole("dialog", { name: "New message" }).getByRole("button", { name: "New group" }).click();
   const dialog = alice.page.getByRole("dialog", { name: "New group" });
   await dialog.getByLabel("Group name").fill(title);
   await dialog.getByRole("checkbox", { name: new RegExp(bob.displayName) }).check();

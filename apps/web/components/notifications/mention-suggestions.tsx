@@ -129,7 +129,7 @@ export function MentionSuggestions({ state }: { state: MentionSuggestionsState }
           <Avatar id={member.userId} name={nameOf(member)} size="sm" />
           <span className="min-w-0">
             <span className="block truncate text-sm font-medium">{nameOf(member)}</span>
-            <span className="block truncate text-xs text-zinc-500">@{member.username}</span>
+            <span className="block truncate text-xs text-zinc-500 dark:text-zinc-400">@{member.username}</span>
           </span>
         </li>
       ))}

@@ -60,7 +60,7 @@ export function MuteMenu({ conversationId, group }: { conversationId: string; gr
           className="absolute right-0 top-11 z-30 w-60 rounded-xl border border-zinc-200 bg-white p-1 text-sm shadow-lg dark:border-zinc-700 dark:bg-zinc-900"
         >
           {current && (
-            <p className="px-3 py-2 text-xs text-zinc-500" data-testid="mute-status">
+            <p className="px-3 py-2 text-xs text-zinc-500 dark:text-zinc-400" data-testid="mute-status">
               {describeMute(current)}
             </p>
           )}
@@ -86,7 +86,7 @@ export function MuteMenu({ conversationId, group }: { conversationId: string; gr
             </button>
           )}
           {group && (
-            <p className="border-t border-zinc-100 px-3 py-2 text-xs text-zinc-500 dark:border-zinc-800">
+            <p className="border-t border-zinc-100 px-3 py-2 text-xs text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
               Timed mutes still notify you when someone @mentions you.
             </p>
           )}

@@ -26,7 +26,7 @@ function Toggle({
     <label className={`flex items-start justify-between gap-4 py-2 ${disabled ? "opacity-60" : "cursor-pointer"}`}>
       <span className="min-w-0">
         <span className="block font-medium">{label}</span>
-        <span className="block text-sm text-zinc-500">{description}</span>
+        <span className="block text-sm text-zinc-500 dark:text-zinc-400">{description}</span>
       </span>
       <input
         type="checkbox"

@@ -41,7 +41,6 @@ export function AvatarEditor() {
       <button
         type="button"
         onClick={() => inputRef.current?.click()}
-        aria-label="Change profile picture"
         title="Change profile picture"
         className="group/avatar relative rounded-full focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-500"
       >
@@ -49,6 +48,8 @@ export function AvatarEditor() {
         <span className="absolute inset-0 flex items-center justify-center rounded-full bg-black/40 text-white opacity-0 transition-opacity group-hover/avatar:opacity-100 group-focus-visible/avatar:opacity-100">
           <CameraIcon size={24} />
         </span>
+        {/* Named by text rather than aria-label: the initials shown are not part of the name. */}
+        <span className="sr-only">Change profile picture</span>
       </button>
       <input
         ref={inputRef}
@@ -64,7 +65,7 @@ export function AvatarEditor() {
       />
       <div className="min-w-0">
         <p className="truncate font-semibold">{nameOf(me)}</p>
-        <p className="truncate text-sm text-zinc-500">@{me.username}</p>
+        <p className="truncate text-sm text-zinc-500 dark:text-zinc-400">@{me.username}</p>
         <div className="mt-1 flex gap-3 text-sm">
           <button type="button" onClick={() => inputRef.current?.click()} className="font-medium text-sky-700 hover:underline dark:text-sky-400">
             {me.avatarUrl ? "Change photo" : "Add a photo"}
