@@ -23,7 +23,9 @@ function Toggle({
   testId: string;
 }) {
   return (
-    <label className={`flex items-start justify-between gap-4 py-2 ${disabled ? "opacity-60" : "cursor-pointer"}`}>
+    // Relative: the visually hidden input is placed in this row, so scrolling Settings brings it into
+    // view (for focus and clicks) instead of leaving it where the page would be unscrolled.
+    <label className={`relative flex items-start justify-between gap-4 py-2 ${disabled ? "opacity-60" : "cursor-pointer"}`}>
       <span className="min-w-0">
         <span className="block font-medium">{label}</span>
         <span className="block text-sm text-zinc-500 dark:text-zinc-400">{description}</span>
