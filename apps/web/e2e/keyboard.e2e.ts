@@ -24,7 +24,11 @@ test("the keyboard path: a chat opens in the composer, the list is one Tab stop 
   await expect(composer(page)).toBeFocused();
   await expect(page.getByTestId("message")).toHaveCount(3);
 
-  // Back from the composer: one Shift+Tab lands on the newest message, not on its buttons.
+  // Back from the composer: past the emoji button beside the text box, the next Shift+Tab lands
+  // on the newest message, not on its buttons.
+  const emojiButton = page.getByRole("button", { name: "Emoji and stickers" });
+  await page.keyboard.press("Shift+Tab");
+  await expect(emojiButton).toBeFocused();
   await page.keyboard.press("Shift+Tab");
   await expect.poll(() => focusedMessage(page)).toBe("three");
   await page.keyboard.press("ArrowUp");
@@ -59,9 +63,14 @@ test("the keyboard path: a chat opens in the composer, the list is one Tab stop 
   await page.keyboard.press("Escape");
   await expect(page.getByRole("button", { name: "Cancel reply" })).toHaveCount(0);
 
-  // The list keeps its place: Shift+Tab returns to the message last focused, and one Tab leaves the list.
+  // The list keeps its place: Shift+Tab returns to the message last focused, one Tab leaves the
+  // list for the composer's first button, and the next one is the text box.
   await page.keyboard.press("Shift+Tab");
-  await expect.poll(() => focusedMessage(page)).not.toBeNull();
+  await expect(emojiButton).toBeFocused();
+  await page.keyboard.press("Shift+Tab");
+  await expect.poll(() => focusedMessage(page)).toBe("two");
+  await page.keyboard.press("Tab");
+  await expect(emojiButton).toBeFocused();
   await page.keyboard.press("Tab");
   await expect(composer(page)).toBeFocused();
   await composer(page).fill("typed without the mouse");
@@ -118,4 +127,39 @@ test("a long press on a message opens its actions on a touch screen", async ({ b
   await expect(messagesWithText(bo.page, "hold me").getByRole("button", { name: /👍 1/ })).toBeVisible();
   await context.close();
   await bo.context.close();
+});
+
+test("a voice note's play button, waveform and speed stay out of the Tab order: the list is still one stop", async ({ browser }) => {
+  const ada = await newPerson(browser, { name: "Ada" });
+  const bo = await newPerson(browser, { name: "Bo" });
+  await befriend(ada, bo);
+  await openChatWith(bo, ada);
+  await bo.context.grantPermissions(["microphone"]);
+  await bo.page.getByRole("button", { name: "Record a voice message" }).click();
+  const recorder = bo.page.getByTestId("voice-recorder");
+  await expect(recorder.getByTestId("recording-time")).toHaveText("0:01", { timeout: 5_000 });
+  await recorder.getByRole("button", { name: "Send voice message" }).click();
+
+  const page = ada.page;
+  await page.goto("/chats");
+  await openFromSidebar(page, bo.displayName);
+  await expect(composer(page)).toBeFocused();
+  await expect(page.getByTestId("voice-message").getByTestId("voice-waveform")).toBeVisible();
+
+  const focused = () =>
+    page.evaluate(() => {
+      const active = document.activeElement;
+      if (!active?.closest('ol[aria-label="Messages"]')) return "outside the list";
+      return active instanceof HTMLElement && active.dataset.testid === "message" && active.querySelector('[data-testid="voice-message"]')
+        ? "the voice note"
+        : `inside the voice note: ${active.getAttribute("aria-label") ?? active.tagName}`;
+    });
+  await page.keyboard.press("Shift+Tab");
+  await expect(page.getByRole("button", { name: "Emoji and stickers" })).toBeFocused();
+  await page.keyboard.press("Shift+Tab");
+  await expect.poll(focused).toBe("the voice note");
+  await page.keyboard.press("Shift+Tab");
+  await expect.poll(focused).toBe("outside the list");
+
+  for (const person of [ada, bo]) await person.context.close();
 });

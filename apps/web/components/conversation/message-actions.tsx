@@ -24,7 +24,10 @@ const longPressMs = 450;
 const longPressSlopPx = 10;
 
 const messageSelector = ':scope > li[data-testid="message"]';
-const controlSelector = "button, a[href], input, textarea, select";
+/** What a touch on a message works instead of holding for its menu: buttons, links, a video's or a voice note's controls. */
+const controlSelector = 'button, a[href], input, textarea, select, video[controls], audio[controls], [role="slider"]';
+/** What inside a sent message leaves the Tab order: its controls and anything else made focusable. */
+const tabStopSelector = `${controlSelector}, [tabindex]:not([tabindex="-1"])`;
 
 export interface MessageActionHandlers {
   /** The message an item of the list shows, with whether it is the viewer's; null for one still sending. */
@@ -81,7 +84,7 @@ export function useMessageListKeyboard(listRef: RefObject<HTMLOListElement | nul
       item.tabIndex = item === active ? 0 : -1;
       // A message that failed to send keeps its Retry and Discard in the Tab order: it has no menu.
       if (!item.dataset.messageId) continue;
-      for (const control of item.querySelectorAll<HTMLElement>(controlSelector)) control.tabIndex = -1;
+      for (const control of item.querySelectorAll<HTMLElement>(tabStopSelector)) control.tabIndex = -1;
     }
   }, [listRef]);
 
