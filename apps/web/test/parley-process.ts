@@ -33,23 +33,25 @@ async function findFreePort(): Promise<number> {
 /**
  * Starts the real server.ts (production mode, so `next build` must have run) on a free port,
  * with PGlite in a fresh temporary folder, or on DATABASE_URL when it is set; `extraEnv` adds to
- * or overrides its environment.
+ * or overrides its environment (an undefined value removes the variable).
  */
-export async function startParleyProcess(extraEnv: Record<string, string> = {}): Promise<ParleyProcess> {
+export async function startParleyProcess(extraEnv: Record<string, string | undefined> = {}): Promise<ParleyProcess> {
   const port = await findFreePort();
   const dataDir = await mkdtemp(join(tmpdir(), "parley-web-test-"));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    ALLOWED_ORIGINS: "",
+    LOG_LEVEL: "info",
+    ...extraEnv,
+  };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
     cwd: appDir,
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      ALLOWED_ORIGINS: "",
-      LOG_LEVEL: "info",
-      ...extraEnv,
-    },
+    env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
