@@ -44,7 +44,7 @@ export function ConversationHeader({
   }
 
   return (
-    <header className="flex h-16 shrink-0 items-center gap-2 border-b border-zinc-200 bg-white px-2 md:px-4 dark:border-zinc-800 dark:bg-zinc-950">
+    <header className="flex h-16 shrink-0 items-center gap-0.5 border-b sm:gap-2 border-zinc-200 bg-white px-2 md:px-4 dark:border-zinc-800 dark:bg-zinc-950">
       <Link
         href="/chats"
         aria-label="Back to chats"
@@ -93,9 +93,12 @@ export function ConversationHeader({
       ) : null}
       <CallButtons conversation={conversation} />
       <MuteMenu conversationId={conversation.id} group={conversation.kind === "group"} />
-      <IconButton label={infoOpen ? "Hide details" : "Show details"} aria-expanded={infoOpen} onClick={onToggleInfo}>
-        <InfoIcon />
-      </IconButton>
+      {/* On a phone the name itself opens the details: the row keeps its room for the name. */}
+      <div className="hidden sm:flex">
+        <IconButton label={infoOpen ? "Hide details" : "Show details"} aria-expanded={infoOpen} onClick={onToggleInfo}>
+          <InfoIcon />
+        </IconButton>
+      </div>
       {timerOpen && <DisappearingDialog conversation={conversation} open={timerOpen} onClose={() => setTimerOpen(false)} />}
     </header>
   );
