@@ -328,7 +328,8 @@ describe("the push queue across a restart", () => {
       const device = pushService.newDevice();
       await bob.client.api.push.subscribe.mutate({ endpoint: device.endpoint, keys: device.keys });
       // A slow push service keeps the queue long enough to stop in its middle.
-      pushService.respondWith(device, 201, 40);
+      // 150 ms a push: slower than a send even on a busy machine, so that the queue grows.
+      pushService.respondWith(device, 201, 150);
       const count = 25;
       const sentSeqs: number[] = [];
       for (let index = 0; index < count; index += 1) sentSeqs.push((await send(alice, conversationId, `message ${index + 1}`)).seq);
