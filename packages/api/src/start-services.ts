@@ -60,6 +60,8 @@ export interface PushOptions {
   agent?: Agent;
   /** The first retry's delay, doubling after each failure. */
   retryBaseMs?: number;
+  /** Pushes sent per round (tests that stop a server in the middle of a queue). */
+  batchSize?: number;
 }
 
 /** Used when VAPID_SUBJECT is not set; push services accept it, and operators should set their own. */
@@ -135,6 +137,7 @@ export async function startServices(
     logger,
     agent: options.push?.agent,
     retryBaseMs: options.push?.retryBaseMs,
+    batchSize: options.push?.batchSize,
   });
   const pushPlanner = startPushPlanner({
     db: options.db,

@@ -320,7 +320,8 @@ describe("the push queue across a restart", () => {
   it("loses nothing and sends nothing twice when the server stops in the middle of a queue", async () => {
     const database = await createTestDatabase();
     try {
-      const first = await startTestServer({ database, push: { agent: pushService.agent } });
+      // Five pushes a round: the stop below lands between rounds, with most of the queue unsent.
+      const first = await startTestServer({ database, push: { agent: pushService.agent, batchSize: 5 } });
       const alice = await first.signUp("alice");
       const bob = await first.signUp("bob");
       await befriend(alice, bob);
@@ -328,8 +329,8 @@ describe("the push queue across a restart", () => {
       const device = pushService.newDevice();
       await bob.client.api.push.subscribe.mutate({ endpoint: device.endpoint, keys: device.keys });
       // A slow push service keeps the queue long enough to stop in its middle.
-      // 150 ms a push: slower than a send even on a busy machine, so that the queue grows.
-      pushService.respondWith(device, 201, 150);
+      // A slow push service keeps the queue long enough to stop in its middle.
+      pushService.respondWith(device, 201, 100);
       const count = 25;
       const sentSeqs: number[] = [];
       for (let index = 0; index < count; index += 1) sentSeqs.push((await send(alice, conversationId, `message ${index + 1}`)).seq);

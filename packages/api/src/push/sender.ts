@@ -35,6 +35,8 @@ export interface PushSenderOptions {
   agent?: Agent;
   retryBaseMs?: number;
   intervalMs?: number;
+  /** Pushes claimed per round (50); a stop waits for the round in progress. */
+  batchSize?: number;
 }
 
 export interface PushSender {
@@ -62,6 +64,7 @@ interface ClaimedRow {
  * everything queued for it, and any other failure is retried with doubling delays.
  */
 export function startPushSender(options: PushSenderOptions): PushSender {
+  const batchSize = options.batchSize ?? sendBatchSize;
   const retryBaseMs = options.retryBaseMs ?? pushRetryBaseMs;
 
   const claim = (): Promise<ClaimedRow[]> =>
@@ -69,7 +72,7 @@ export function startPushSender(options: PushSenderOptions): PushSender {
       options.db,
       sql`with due as (
             select id from ${pushOutbox} where next_attempt_at <= now()
-            order by next_attempt_at, id limit ${sendBatchSize} for update skip locked
+            order by next_attempt_at, id limit ${batchSize} for update skip locked
           ), claimed as (
             update ${pushOutbox} row set attempts = row.attempts + 1, next_attempt_at = now() + make_interval(secs => ${claimLeaseSeconds})
             from due where row.id = due.id
@@ -137,7 +140,7 @@ export function startPushSender(options: PushSenderOptions): PushSender {
     for (;;) {
       again = false;
       const sent = await sendRound();
-      if (stopped || (sent < sendBatchSize && !again)) return;
+      if (stopped || (sent < batchSize && !again)) return;
     }
   };
   const send = (): Promise<void> => {
