@@ -29,8 +29,8 @@ const cjkRunLength = 4;
  * messages.search over `--history-rows` messages (the history scenario's size) spread over 20
  * conversations the reader belongs to: eight words from a 5,000-word vocabulary plus a run of
  * four Chinese characters in each message. Queries alternate a whole word, a word prefix (a
- * four-digit word less its last digit: eleven words) and three characters of a seeded message's
- * Chinese run; one request at a time over loopback. Parley only: the baseline has no search.
+ * four-digit word less its last digit: eleven words) and two or three characters of a seeded
+ * message's Chinese run; one request at a time over loopback. Parley only: the baseline has no search.
  */
 export async function searchScenario(context: BenchContext): Promise<ScenarioResult> {
   const rows = context.options.historyRows;
@@ -86,6 +86,8 @@ export async function searchScenario(context: BenchContext): Promise<ScenarioRes
   const servers = await startServers(context, "parley", 1);
   const serverUrl = (servers[0] as ServerProcess).url;
   const samples: number[] = [];
+  const kinds = ["whole word", "word prefix", "Chinese substring"] as const;
+  const samplesByKind = new Map<(typeof kinds)[number], number[]>(kinds.map((kind) => [kind, []]));
   let results = 0;
   let lagP99Ms = 0;
   try {
@@ -93,7 +95,10 @@ export async function searchScenario(context: BenchContext): Promise<ScenarioRes
       const word = `w${Math.floor(Math.random() * vocabulary)}`;
       const prefix = `w${1_000 + Math.floor(Math.random() * (vocabulary - 1_000))}`.slice(0, 4);
       const run = cjkRuns[Math.floor(Math.random() * cjkRuns.length)] ?? "一二三";
-      const query = index % 3 === 0 ? word : index % 3 === 1 ? prefix : run.slice(Math.random() < 0.5 ? 0 : 1).slice(0, 3);
+      // Two or three characters: most Chinese words are two, which trigrams cannot index.
+      const characters = Math.random() < 0.5 ? 2 : 3;
+      const start = Math.floor(Math.random() * (cjkRunLength - characters + 1));
+      const query = index % 3 === 0 ? word : index % 3 === 1 ? prefix : run.slice(start, start + characters);
       const input = encodeURIComponent(JSON.stringify({ query, limit: 20 }));
       const result = await httpCall({
         url: `${serverUrl}/api/trpc/messages.search?input=${input}`,
@@ -112,7 +117,9 @@ export async function searchScenario(context: BenchContext): Promise<ScenarioRes
       for (let index = 0; index < queries; index += 1) {
         const startedAt = performance.now();
         results += await search(index);
-        samples.push(performance.now() - startedAt);
+        const elapsedMs = performance.now() - startedAt;
+        samples.push(elapsedMs);
+        samplesByKind.get(kinds[index % 3] as (typeof kinds)[number])?.push(elapsedMs);
       }
     } finally {
       stopProgress();
@@ -130,6 +137,13 @@ export async function searchScenario(context: BenchContext): Promise<ScenarioRes
     rows: [
       row("query p50", "ms", parley.p50, Number.NaN, { withRatio: false }),
       row("query p99", "ms", parley.p99, Number.NaN, { withRatio: false }),
+      ...kinds.flatMap((kind) => {
+        const byKind = summarize(samplesByKind.get(kind) ?? []);
+        return [
+          row(`${kind}: p50`, "ms", byKind.p50, Number.NaN, { withRatio: false }),
+          row(`${kind}: p99`, "ms", byKind.p99, Number.NaN, { withRatio: false }),
+        ];
+      }),
     ],
     parley,
     baseline: null,
@@ -140,7 +154,7 @@ export async function searchScenario(context: BenchContext): Promise<ScenarioRes
     ],
     warnings: loadGeneratorWarnings("Parley run", parley),
     notes: [
-      `seeded in ${seedSeconds} s; a third each: a whole word, a word prefix, a 3-character Chinese substring; ${Math.round(results / Math.max(1, samples.length))} results per query on average (limit 20)`,
+      `seeded in ${seedSeconds} s; a third each: a whole word, a word prefix, a 2- or 3-character Chinese substring; ${Math.round(results / Math.max(1, samples.length))} results per query on average (limit 20)`,
       "the baseline has no search: Parley only",
     ],
   };

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { ConversationView, MessageView } from "../src/index";
-import { befriend, createGroup, startTestServer, type TestServer, type TestUser } from "./harness";
+import { befriend, createGroup, queryRows, startTestServer, type TestServer, type TestUser } from "./harness";
 
 let server: TestServer;
 
@@ -72,6 +72,14 @@ describe("messages.search", () => {
     expect(await found(alice, "서울에서", group.id)).toEqual([`${tag} 서울에서 만나요`]);
     const [hit] = (await alice.client.api.messages.search.query({ query: "北京", conversationId: group.id })).results;
     expect(hit?.highlights).toEqual([{ start: tag.length + 6, end: tag.length + 8 }]);
+    // One character, two parts, a Latin word beside the characters, and pairs that are all there but not adjacent.
+    expect(await found(alice, "鸭", group.id)).toEqual([`${tag} 我们明天去北京吃烤鸭`]);
+    expect(await found(alice, "京", group.id)).toEqual([`${tag} 東京タワーに行きました`, `${tag} 我们明天去北京吃烤鸭`]);
+    expect(await found(alice, "上海 不错", group.id)).toEqual([`${tag} 上海也不错`]);
+    expect(await found(alice, `${tag} 上海`, group.id)).toEqual([`${tag} 上海也不错`]);
+    expect(await found(alice, "北京烤鸭", group.id)).toEqual([]);
+    await send(alice, group.id, `${tag} 京吃 and 北京`);
+    expect(await found(alice, "北京吃", group.id)).toEqual([`${tag} 我们明天去北京吃烤鸭`]);
   });
 
   it("returns only what the caller can still read: member now, not deleted, not from someone they blocked", async () => {
@@ -109,6 +117,30 @@ describe("messages.search", () => {
     const third = await alice.client.api.messages.search.query({ query: word, conversationId: one.id, limit: 2, beforeId: second.nextBeforeId ?? undefined });
     expect(third.results.map((result) => result.message.body)).toEqual([`${word} 1`]);
     expect(third.nextBeforeId).toBeNull();
+  });
+
+  it("finds matches of any age, newest first, and pages through them across the time windows it reads", async () => {
+    const alice = await server.signUp("alice");
+    const group = await alice.client.api.conversations.createGroup.mutate({ title: "Years" });
+    const word = uniqueWord("aged");
+    // Ages on both sides of each window the search reads (1 hour, 6 hours, 1 day, 7 days, 30 days, 365 days, then the rest).
+    const ages = ["10 minutes", "59 minutes", "61 minutes", "5 hours", "7 hours", "2 days", "8 days", "40 days", "400 days", "5 years"];
+    for (const [index, age] of ages.entries()) {
+      const message = await send(alice, group.id, `${word} ${index}`);
+      await queryRows(server.database, `update messages set created_at = now() - $2::interval where id = $1`, [message.id, age]);
+    }
+    await send(alice, group.id, "the latest message, matching nothing");
+
+    const bodies: (string | null)[] = [];
+    let beforeId: string | undefined;
+    for (let page = 0; page < ages.length; page += 1) {
+      const result = await alice.client.api.messages.search.query({ query: word, limit: 3, beforeId });
+      bodies.push(...result.results.map((hit) => hit.message.body));
+      if (result.nextBeforeId === null) break;
+      beforeId = result.nextBeforeId;
+    }
+    expect(bodies).toEqual(ages.map((_, index) => `${word} ${index}`));
+    expect(await found(alice, word.slice(0, 8))).toHaveLength(ages.length);
   });
 
   it("treats % and _ as text, and refuses an empty query", async () => {

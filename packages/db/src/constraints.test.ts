@@ -747,7 +747,8 @@ describe("indexes for the access paths", () => {
     ["blocks_blocked_idx", /ON public\.blocks USING btree \(blocked_id\)$/],
     ["attachments_message_idx", /ON public\.attachments USING btree \(message_id\)$/],
     ["messages_expires_at_idx", /ON public\.messages USING btree \(expires_at\) WHERE/],
-    ["messages_body_words_idx", /ON public\.messages USING gin \(to_tsvector\('simple'::regconfig, body\)\) WHERE \(deleted_at IS NULL\)$/],
+    ["messages_body_search_idx", /ON public\.messages USING gin \(parley_search_vector\(body\)\)$/],
+    ["messages_conversation_created_idx", /ON public\.messages USING btree \(conversation_id, created_at\)$/],
     ["messages_body_trigram_idx", /ON public\.messages USING gin \(body gin_trgm_ops\) WHERE \(deleted_at IS NULL\)$/],
     ["events_message_id_idx", /ON public\.events USING btree \(\(\(\(payload -> 'message'::text\) ->> 'id'::text\)\)\) WHERE/],
   ])("has %s", async (name, definition) => {

@@ -1,4 +1,4 @@
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 
 import type { ParleyServices } from "../services";
 import { preparedPerDatabase } from "./prepared";
@@ -42,6 +42,62 @@ function toSubstringPattern(query: string): string {
   return `%${query.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }
 
+/**
+ * Chinese, Japanese and Korean characters: Hangul Jamo, Hiragana and Katakana, Hangul compatibility
+ * Jamo, CJK ideographs (extension A, unified, compatibility), Hangul syllables, halfwidth Katakana.
+ * The same ranges as parley_search_vector's in migration 0014, which indexes their pairs.
+ */
+const cjkRun = /[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]+/gu;
+
+/**
+ * The CJK part of a query as a tsquery of the pairs parley_search_vector indexes: every adjacent
+ * pair of a run ("北京烤鸭" → '北京' & '京烤' & '烤鸭'), or a lone character as a prefix of them ('北':*).
+ * Null when the query has no CJK character. These characters are never tsquery syntax.
+ */
+export function toBigramQuery(query: string): string | null {
+  const terms: string[] = [];
+  for (const run of query.toLowerCase().match(cjkRun) ?? []) {
+    const characters = Array.from(run);
+    if (characters.length === 1) terms.push(`'${run}':*`);
+    for (let index = 0; index + 1 < characters.length; index += 1) terms.push(`'${characters[index]}${characters[index + 1]}'`);
+  }
+  return terms.length > 0 ? terms.join(" & ") : null;
+}
+
+/** Anything that is not a letter, digit or space: found by substring (trigrams), as no word holds it. */
+const punctuation = /[^\p{L}\p{N}\s]/u;
+
+/** What parley_search_messages matches: each part given must match. */
+export interface SearchTerms {
+  /** Words and word prefixes, for to_tsquery('simple', …). */
+  words: string | null;
+  /** CJK pairs, a tsquery as it is. */
+  bigrams: string | null;
+  /** ILIKE patterns: the whole query through the trigram index, or each part of a CJK query. */
+  patterns: string[] | null;
+}
+
+/**
+ * How a query matches. With Chinese, Japanese or Korean characters (written without spaces, so a
+ * word is any substring): their pairs through the tsvector, the rest as words, then each
+ * space-separated part as a substring, so the pairs are adjacent and in order. With punctuation (no
+ * word holds it): the whole query as a substring, through the trigrams. Otherwise by words and
+ * word prefixes.
+ */
+export function searchTermsOf(query: string): SearchTerms {
+  const bigrams = toBigramQuery(query);
+  if (bigrams !== null) {
+    return {
+      words: toPrefixQuery(query.replace(cjkRun, " ")),
+      bigrams,
+      patterns: query.split(/\s+/u).filter(Boolean).map(toSubstringPattern),
+    };
+  }
+  const words = toPrefixQuery(query);
+  if (punctuation.test(query) || words === null) return { words: null, bigrams: null, patterns: [toSubstringPattern(query)] };
+  return { words, bigrams: null, patterns: null };
+}
+
 /** Every place the whole query, or else each of its words, occurs in `body`, case-insensitively, merged. */
 export function highlightsOf(body: string, query: string): { start: number; end: number }[] {
   const haystack = body.toLowerCase();
@@ -70,77 +126,47 @@ interface SearchRow {
   conversation: MessageSearchResult["conversation"];
 }
 
-/** Scripts written without spaces between words, and anything that is not a letter, digit or space. */
-const needsSubstring = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[^\p{L}\p{N}\s]/u;
-
-/** How a query matches: by words and prefixes (the tsvector), or by substring (the trigrams). */
-export function matchModeOf(query: string): "words" | "substring" {
-  return needsSubstring.test(query) || toPrefixQuery(query) === null ? "substring" : "words";
-}
-
 /*
- * One statement per match mode, each answered by its own GIN index: words and prefixes through
- * the tsvector, substrings (Chinese, Japanese and Korean have no spaces between words, and
- * punctuation is not part of any word) through pg_trgm. Then the rules of history: the viewer is
- * a current member, the sender is not someone they blocked, the message is not deleted and has
- * not expired for them. Newest first.
- *
- * Membership is a filter on the matches, not an index condition: the index's matches are few
- * next to the caller's messages, and a plan that walked each conversation would re-run the
- * index scan once per conversation.
+ * Matching and the reader's rules are parley_search_messages (migration 0014): words, prefixes and
+ * CJK pairs through the tsvector index, other substrings through pg_trgm; the viewer is a current member,
+ * the sender is not someone they blocked, the message is not deleted and has not expired for them.
+ * It returns the newest matches, reading backwards one time window at a time, so that a prefix that
+ * matches tens of thousands of messages does not read them all. Here each becomes its view.
  */
-function searchStatementFor(match: (body: SQL) => SQL, name: string) {
-  return preparedPerDatabase((db) =>
-    db
-      .select({ message: sql<MessageView>`found.view`, conversation: sql<SearchRow["conversation"]>`found.conversation` })
-      .from(
-        sql`(
-          select parley_viewer_message_view(limited, ${sql.placeholder("viewer")}::uuid) as view,
-                 jsonb_build_object('id', c.id, 'kind', c.kind, 'title', c.title) as conversation,
-                 limited.created_at, limited.id
-          from (
-            select m.* from messages m
-            where m.deleted_at is null
-              and m.kind <> 'system'
-              and ${match(sql`m.body`)}
-              and coalesce(m.conversation_id = any (array(
-                select cm.conversation_id from conversation_members cm
-                where cm.user_id = ${sql.placeholder("viewer")}::uuid and cm.left_at is null
-              )), false)
-              and (${sql.placeholder("conversation")}::uuid is null or m.conversation_id = ${sql.placeholder("conversation")}::uuid)
-              and (${sql.placeholder("beforeId")}::uuid is null
-                or (m.created_at, m.id) < (select b.created_at, b.id from messages b where b.id = ${sql.placeholder("beforeId")}::uuid))
-              and m.sender_id not in (select bl.blocked_id from blocks bl where bl.blocker_id = ${sql.placeholder("viewer")}::uuid)
-              and not parley_expired_for(m, ${sql.placeholder("viewer")}::uuid, ${sql.placeholder("at")}::timestamptz)
-            order by m.created_at desc, m.id desc
-            limit ${sql.placeholder("limit")}::integer
-          ) limited
-          join conversations c on c.id = limited.conversation_id
-        ) found`,
-      )
-      .orderBy(sql`found.created_at desc, found.id desc`)
-      .prepare(name),
-  );
-}
-
-const searchStatements = {
-  words: searchStatementFor((body) => sql`to_tsvector('simple', ${body}) @@ to_tsquery('simple', ${sql.placeholder("pattern")}::text)`, "parley_search_words"),
-  substring: searchStatementFor((body) => sql`${body} ilike ${sql.placeholder("pattern")}::text`, "parley_search_substring"),
-};
+const searchStatement = preparedPerDatabase((db) =>
+  db
+    .select({ message: sql<MessageView>`found.view`, conversation: sql<SearchRow["conversation"]>`found.conversation` })
+    .from(
+      sql`(
+        select parley_viewer_message_view(limited, ${sql.placeholder("viewer")}::uuid) as view,
+               jsonb_build_object('id', c.id, 'kind', c.kind, 'title', c.title) as conversation,
+               limited.created_at, limited.id
+        from parley_search_messages(
+          ${sql.placeholder("viewer")}::uuid, ${sql.placeholder("words")}::text, ${sql.placeholder("bigrams")}::text,
+          ${sql.placeholder("patterns")}::text[],
+          ${sql.placeholder("conversation")}::uuid, ${sql.placeholder("beforeId")}::uuid,
+          ${sql.placeholder("at")}::timestamptz, ${sql.placeholder("limit")}::integer
+        ) limited
+        join conversations c on c.id = limited.conversation_id
+      ) found`,
+    )
+    .orderBy(sql`found.created_at desc, found.id desc`)
+    .prepare("parley_search"),
+);
 
 /**
  * Messages the caller can still read that match `query`, newest first, with the matches marked:
- * Latin (and other spaced) text by words and word prefixes, CJK text and punctuation by substring.
+ * Latin (and other spaced) text by words and word prefixes, CJK text and punctuation by substring
+ * (see searchTermsOf).
  */
 export async function searchMessages(
   services: Pick<ParleyServices, "db" | "clock">,
   input: MessageSearchInput,
 ): Promise<MessageSearchPage> {
   const query = input.query.trim();
-  const mode = matchModeOf(query);
-  const rows = (await searchStatements[mode](services.db).execute({
+  const rows = (await searchStatement(services.db).execute({
     viewer: input.userId,
-    pattern: mode === "words" ? toPrefixQuery(query) : toSubstringPattern(query),
+    ...searchTermsOf(query),
     conversation: input.conversationId ?? null,
     beforeId: input.beforeId ?? null,
     at: services.clock.now().toISOString(),

@@ -78,13 +78,18 @@ export const messages = pgTable(
     index("messages_expires_at_idx")
       .on(table.expiresAt)
       .where(sql`${table.expiresAt} is not null and ${table.deletedAt} is null`),
-    // Search: words and prefixes through the tsvector, substrings (CJK has no spaces) through trigrams.
-    index("messages_body_words_idx")
-      .using("gin", sql`to_tsvector('simple', ${table.body})`)
-      .where(sql`${table.deletedAt} is null`),
+    // Search: words and prefixes, and the bigrams of Chinese, Japanese and Korean text (written
+    // without spaces), through one tsvector (parley_search_vector, migration 0014); other substrings
+    // (punctuation) through trigrams. Not partial: the planner reads an expression index's
+    // statistics (how rare a word is) only from a full index, and a deleted body is null anyway.
+    index("messages_body_search_idx").using("gin", sql`parley_search_vector(${table.body})`),
     index("messages_body_trigram_idx")
       .using("gin", table.body.op("gin_trgm_ops"))
       .where(sql`${table.deletedAt} is null`),
+    // Search reads the newest matches first, one time window at a time: this index's bitmap for the
+    // window, AND'ed with the words' or trigrams', keeps the rows read to the window's matches. (Not
+    // partial: the planner does not AND two bitmaps whose indexes share a predicate.)
+    index("messages_conversation_created_idx").on(table.conversationId, table.createdAt),
     check("messages_seq_positive", sql`${table.seq} > 0`),
     check("messages_expires_after_read_positive", sql`${table.expiresAfterReadSeconds} > 0`),
     check("messages_forwarded_from", sql`${table.forwarded} or ${table.forwardedFromUserId} is null`),
