@@ -748,6 +748,8 @@ describe("indexes for the access paths", () => {
     ["attachments_message_idx", /ON public\.attachments USING btree \(message_id\)$/],
     ["messages_expires_at_idx", /ON public\.messages USING btree \(expires_at\) WHERE/],
     ["messages_body_search_idx", /ON public\.messages USING gin \(parley_search_vector\(body\)\)$/],
+    ["users_username_prefix_idx", /ON public\.users USING btree \(lower\(username\) text_pattern_ops\)$/],
+    ["users_display_name_trigram_idx", /ON public\.users USING gin \(display_name gin_trgm_ops\)$/],
     ["messages_conversation_created_idx", /ON public\.messages USING btree \(conversation_id, created_at\)$/],
     ["messages_body_trigram_idx", /ON public\.messages USING gin \(body gin_trgm_ops\) WHERE \(deleted_at IS NULL\)$/],
     ["events_message_id_idx", /ON public\.events USING btree \(\(\(\(payload -> 'message'::text\) ->> 'id'::text\)\)\) WHERE/],

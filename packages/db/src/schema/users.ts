@@ -18,6 +18,10 @@ export const users = pgTable(
   (table) => [
     // Usernames are unique regardless of case: "Alice" and "alice" are one account.
     uniqueIndex("users_username_lower_key").on(sql`lower(${table.username})`),
+    // People search (users.search): a username prefix, in byte order so LIKE 'ali%' is a range scan,
+    // and a display-name substring through trigrams (three characters or more).
+    index("users_username_prefix_idx").using("btree", sql`lower(${table.username}) text_pattern_ops`),
+    index("users_display_name_trigram_idx").using("gin", table.displayName.op("gin_trgm_ops")),
     check("users_username_format", sql`${table.username} ~ '${sql.raw(usernamePattern.source)}'`),
     check(
       "users_display_name_length",

@@ -1,0 +1,2 @@
+CREATE INDEX "users_username_prefix_idx" ON "users" USING btree (lower("username") text_pattern_ops);--> statement-breakpoint
+CREATE INDEX "users_display_name_trigram_idx" ON "users" USING gin ("display_name" gin_trgm_ops);
