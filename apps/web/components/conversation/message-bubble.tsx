@@ -265,6 +265,7 @@ export const MessageBubble = memo(function MessageBubble({
 
       {actionable && (
         <div
+          data-message-toolbar
           className={`relative flex shrink-0 items-center gap-0.5 self-center opacity-0 transition-opacity group-focus-within/message:opacity-100 group-hover/message:opacity-100 ${
             picking ? "opacity-100" : ""
           }`}

@@ -376,6 +376,7 @@ export function MessageList({
         </button>
       )}
 
+      {keyboard.hint}
       {keyboard.menu}
       <ForwardDialog message={forwarding} onClose={() => setForwarding(null)} />
 
