@@ -300,3 +300,47 @@ test("Enter reaches the controls inside a message: a link opens, a voice note pl
 
   for (const person of [ada, bo]) await person.context.close();
 });
+
+test("a reply's quote, reached with Enter, goes to the message it quotes", async ({ browser }) => {
+  const ada = await newPerson(browser, { name: "Ada" });
+  const bo = await newPerson(browser, { name: "Bo" });
+  await befriend(ada, bo);
+  await openChatWith(bo, ada);
+  for (const text of ["where shall we meet?", "and when?"]) await send(bo.page, text);
+
+  const page = ada.page;
+  await page.goto("/chats");
+  await openFromSidebar(page, bo.displayName);
+  await expect(page.getByTestId("message")).toHaveCount(2);
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("ArrowUp");
+  await expect.poll(() => focusedMessage(page)).toBe("where shall we meet?");
+  await page.keyboard.press(" ");
+  const menu = page.getByRole("menu", { name: "Message actions" });
+  for (let step = 0; step < 10; step += 1) {
+    if (await menu.getByRole("menuitem", { name: "Reply" }).evaluate((element) => element === document.activeElement)) break;
+    await page.keyboard.press("ArrowDown");
+  }
+  await page.keyboard.press("Enter");
+  await expect(composer(page)).toBeFocused();
+  await page.keyboard.type("at the harbour");
+  await page.keyboard.press("Enter");
+  await expect(messagesWithText(page, "at the harbour")).toHaveCount(1);
+
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("End");
+  await expect.poll(() => focusedMessage(page)).toBe("at the harbour");
+  await page.keyboard.press("Enter");
+  const quote = messagesWithText(page, "at the harbour").getByRole("button", { name: "Go to the original message, Bo: where shall we meet?" });
+  await expect(quote).toBeFocused();
+  await screenshot(page, "keyboard-reply-quote-focused");
+  await page.keyboard.press("Enter");
+  await expect.poll(() => focusedMessage(page)).toBe("where shall we meet?");
+  // The original is now the list's Tab stop: arrows go on from there.
+  await page.keyboard.press("ArrowDown");
+  await expect.poll(() => focusedMessage(page)).toBe("and when?");
+
+  for (const person of [ada, bo]) await person.context.close();
+});
