@@ -1,4 +1,5 @@
 import type { Page } from "@playwright/test";
+import sharp from "sharp";
 
 import { befriend, composer, expect, messagesWithText, newPerson, openChatWith, openFromSidebar, screenshot, send, test } from "./support";
 
@@ -341,6 +342,61 @@ test("a reply's quote, reached with Enter, goes to the message it quotes", async
   // The original is now the list's Tab stop: arrows go on from there.
   await page.keyboard.press("ArrowDown");
   await expect.poll(() => focusedMessage(page)).toBe("and when?");
+
+  for (const person of [ada, bo]) await person.context.close();
+});
+
+test("Enter reaches a message's pictures and files: a picture opens the lightbox, Escape twice comes back to the message", async ({ browser }) => {
+  const ada = await newPerson(browser, { name: "Ada" });
+  const bo = await newPerson(browser, { name: "Bo" });
+  await befriend(ada, bo);
+  await openChatWith(bo, ada);
+  const picture = (background: string) => sharp({ create: { width: 600, height: 400, channels: 3, background } }).png().toBuffer();
+  await bo.page.getByTestId("attach-input").setInputFiles([
+    { name: "harbour.png", mimeType: "image/png", buffer: await picture("#3b82f6") },
+    { name: "tower.png", mimeType: "image/png", buffer: await picture("#f59e0b") },
+  ]);
+  await expect(bo.page.getByTestId("tray-item").last()).toHaveAttribute("data-status", "done");
+  await send(bo.page, "two pictures");
+  await bo.page.getByTestId("attach-input").setInputFiles({ name: "minutes.txt", mimeType: "text/plain", buffer: Buffer.from("Minutes of the meeting\n") });
+  await expect(bo.page.getByTestId("tray-item")).toHaveAttribute("data-status", "done");
+  await composer(bo.page).press("Enter");
+  await expect(bo.page.getByTestId("attachment-tray")).toHaveCount(0);
+
+  const page = ada.page;
+  await page.goto("/chats");
+  await openFromSidebar(page, bo.displayName);
+  await expect(page.getByTestId("message")).toHaveCount(2);
+  const fileMessage = page.getByTestId("message").filter({ has: page.getByTestId("file-card") });
+  const albumMessage = messagesWithText(page, "two pictures");
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("Shift+Tab");
+  await expect(fileMessage).toBeFocused();
+  await page.keyboard.press("Enter");
+  const card = fileMessage.getByTestId("file-card");
+  await expect(card).toBeFocused();
+  await expect(card).toHaveAttribute("download", "minutes.txt");
+  await page.keyboard.press("Escape");
+  await expect(fileMessage).toBeFocused();
+
+  await page.keyboard.press("ArrowUp");
+  await expect(albumMessage).toBeFocused();
+  await page.keyboard.press("Enter");
+  const tiles = albumMessage.getByTestId("album-image");
+  await expect(tiles.first()).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(tiles.last()).toBeFocused();
+  await screenshot(page, "keyboard-album-tile-focused");
+  await page.keyboard.press("Enter");
+  const lightbox = page.getByTestId("lightbox");
+  await expect(lightbox).toBeVisible();
+  await expect(lightbox).toHaveAccessibleName("tower.png, 2 of 2");
+  // Escape closes the lightbox first and gives focus back to the picture, then leaves the message's controls.
+  await page.keyboard.press("Escape");
+  await expect(lightbox).toHaveCount(0);
+  await expect(tiles.last()).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(albumMessage).toBeFocused();
 
   for (const person of [ada, bo]) await person.context.close();
 });
