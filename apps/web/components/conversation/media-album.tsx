@@ -26,7 +26,7 @@ function AlbumTileImage({ image, onOpen, progress }: { image: AttachmentView; on
       onClick={onOpen}
       aria-label={`Open ${image.name}`}
       data-testid="album-image"
-      className="relative block size-full overflow-hidden bg-zinc-200 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-sky-500 dark:bg-zinc-700"
+      className="relative block size-full overflow-hidden bg-zinc-200 dark:bg-zinc-700"
       style={placeholder ? { backgroundImage: `url(${placeholder})`, backgroundSize: "cover" } : undefined}
     >
       {(image.thumbnailUrl ?? image.url) && (

@@ -3,6 +3,7 @@
 import {
   useCallback,
   useEffect,
+  useId,
   useLayoutEffect,
   useRef,
   useState,
@@ -28,6 +29,8 @@ const messageSelector = ':scope > li[data-testid="message"]';
 const controlSelector = 'button, a[href], input, textarea, select, video[controls], audio[controls], [role="slider"]';
 /** What inside a sent message leaves the Tab order: its controls and anything else made focusable. */
 const tabStopSelector = `${controlSelector}, [tabindex]:not([tabindex="-1"])`;
+/** The hover toolbar beside a message: its actions are all in the message's menu, so Enter does not reach it. */
+const toolbarSelector = "[data-message-toolbar]";
 
 export interface MessageActionHandlers {
   /** The message an item of the list shows, with whether it is the viewer's; null for one still sending. */
@@ -53,6 +56,18 @@ function itemsOf(list: HTMLElement): HTMLElement[] {
   return Array.from(list.querySelectorAll<HTMLElement>(messageSelector));
 }
 
+/**
+ * The controls Enter reaches inside a message and Tab cycles through, in reading order: links,
+ * players, file cards, pictures, reaction chips. Not the hover toolbar, nor what an open dialog
+ * holds, nor disabled or hidden controls.
+ */
+function controlsOf(item: HTMLElement): HTMLElement[] {
+  return Array.from(item.querySelectorAll<HTMLElement>(controlSelector)).filter(
+    (control) =>
+      !control.closest(`dialog, ${toolbarSelector}`) && !control.matches(":disabled") && control.getClientRects().length > 0,
+  );
+}
+
 function itemAround(list: HTMLElement, target: EventTarget | null): HTMLElement | null {
   if (!(target instanceof Element)) return null;
   const item = target.closest<HTMLElement>('li[data-testid="message"]');
@@ -61,20 +76,25 @@ function itemAround(list: HTMLElement, target: EventTarget | null): HTMLElement 
 
 /**
  * The message list as one Tab stop (a roving tabindex): arrow keys, Home and End move between
- * messages, Enter or Space opens the focused message's menu, and the controls inside messages
- * are left out of the Tab order. The same menu opens on a long press (touch) or a right click.
+ * messages, Space opens the focused message's menu, and the controls inside messages are left
+ * out of the Tab order. Enter or F2 moves into the focused message's own controls (Enter opens
+ * the menu of a message that has none), Tab and Shift+Tab cycle through them without leaving the
+ * message, and Escape goes back to the message: the grid pattern's "interactive content in a
+ * cell". The same menu opens on a long press (touch) or a right click.
  */
 export function useMessageListKeyboard(listRef: RefObject<HTMLOListElement | null>, handlers: MessageActionHandlers) {
   const [menu, setMenu] = useState<OpenMenu | null>(null);
   const activeId = useRef<string | null>(null);
   const press = useRef<{ timer: ReturnType<typeof setTimeout>; x: number; y: number } | null>(null);
   const handlersRef = useRef(handlers);
+  const hintId = useId();
   useLayoutEffect(() => {
     handlersRef.current = handlers;
   });
 
   // One message holds tabindex 0 (the last one focused, else the newest); the controls in sent
-  // messages are -1. A message still sending has no id and is never the remembered one.
+  // messages are -1, reached with Enter instead. A message still sending has no id and is never
+  // the remembered one. Messages with controls tell screen readers that Enter reaches them.
   const applyTabStops = useCallback(() => {
     const list = listRef.current;
     if (!list) return;
@@ -84,9 +104,13 @@ export function useMessageListKeyboard(listRef: RefObject<HTMLOListElement | nul
       item.tabIndex = item === active ? 0 : -1;
       // A message that failed to send keeps its Retry and Discard in the Tab order: it has no menu.
       if (!item.dataset.messageId) continue;
-      for (const control of item.querySelectorAll<HTMLElement>(tabStopSelector)) control.tabIndex = -1;
+      for (const control of item.querySelectorAll<HTMLElement>(tabStopSelector)) {
+        if (!control.closest("dialog")) control.tabIndex = -1;
+      }
+      if (controlsOf(item).length > 0) item.setAttribute("aria-describedby", hintId);
+      else item.removeAttribute("aria-describedby");
     }
-  }, [listRef]);
+  }, [listRef, hintId]);
 
   useEffect(() => {
     const list = listRef.current;
@@ -114,16 +138,33 @@ export function useMessageListKeyboard(listRef: RefObject<HTMLOListElement | nul
     item.scrollIntoView({ block: "nearest" });
   }, [applyTabStops]);
 
+  // Inside a sent message's controls: Tab and Shift+Tab go round them, Escape goes back to the message.
+  const keyDownInMessage = (event: KeyboardEvent<HTMLOListElement>, item: HTMLElement) => {
+    if (event.defaultPrevented || !item.dataset.messageId) return;
+    const controls = controlsOf(item);
+    const index = controls.indexOf(event.target as HTMLElement);
+    if (index === -1) return;
+    if (event.key === "Tab") {
+      event.preventDefault();
+      const step = event.shiftKey ? -1 : 1;
+      controls[(index + step + controls.length) % controls.length]?.focus();
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      item.focus();
+    }
+  };
+
   const cancelPress = () => {
     if (press.current) clearTimeout(press.current.timer);
     press.current = null;
   };
 
   const listProps = {
+    // Focus on a message, or on a control inside one, makes it the list's Tab stop.
     onFocus: (event: FocusEvent<HTMLOListElement>) => {
       const list = listRef.current;
       const item = list ? itemAround(list, event.target) : null;
-      if (item && item === event.target && activeId.current !== item.dataset.messageId) {
+      if (item?.dataset.messageId && !(event.target as Element).closest("dialog") && activeId.current !== item.dataset.messageId) {
         activeId.current = item.dataset.messageId ?? null;
         applyTabStops();
       }
@@ -132,7 +173,11 @@ export function useMessageListKeyboard(listRef: RefObject<HTMLOListElement | nul
       const list = listRef.current;
       if (!list) return;
       const item = itemAround(list, event.target);
-      if (!item || event.target !== item) return;
+      if (!item) return;
+      if (event.target !== item) {
+        keyDownInMessage(event, item);
+        return;
+      }
       const items = itemsOf(list);
       const index = items.indexOf(item);
       const moves: Record<string, number | undefined> = {
@@ -147,7 +192,16 @@ export function useMessageListKeyboard(listRef: RefObject<HTMLOListElement | nul
       if (to !== undefined) {
         event.preventDefault();
         focusItem(items[to]);
-      } else if (event.key === "Enter" || event.key === " ") {
+      } else if (event.key === "Enter" || event.key === "F2") {
+        const first = item.dataset.messageId ? controlsOf(item)[0] : undefined;
+        if (first) {
+          event.preventDefault();
+          first.focus();
+        } else if (event.key === "Enter") {
+          event.preventDefault();
+          open(item, null);
+        }
+      } else if (event.key === " ") {
         event.preventDefault();
         open(item, null);
       }
@@ -201,7 +255,13 @@ export function useMessageListKeyboard(listRef: RefObject<HTMLOListElement | nul
     />
   ) : null;
 
-  return { listProps, menu: menuElement };
+  const hint: ReactNode = (
+    <span id={hintId} hidden>
+      Enter reaches its links and controls, Escape comes back.
+    </span>
+  );
+
+  return { listProps, menu: menuElement, hint };
 }
 
 type Action = (handlers: MessageActionHandlers, message: MessageView) => void;

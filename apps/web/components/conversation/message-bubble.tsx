@@ -103,6 +103,44 @@ function DisappearingBadge({ message, own }: { message: MessageView; own: boolea
   );
 }
 
+/** The quoted message above a reply: a click (or Enter) goes to the original while it is loaded. */
+function ReplyQuote({
+  target,
+  own,
+  onGoTo,
+}: {
+  target: NonNullable<DisplayedMessage["replyTarget"]>;
+  own: boolean;
+  onGoTo: (messageId: string) => void;
+}) {
+  const className = `mb-1 block w-full rounded-md border-l-4 px-2 py-1 text-left text-sm ${
+    own ? "border-white/70 bg-white/15" : "border-sky-500 bg-sky-50 dark:bg-sky-950/40"
+  }`;
+  const content = (
+    <>
+      <span className={`block font-semibold ${own ? "text-white" : "text-sky-700 dark:text-sky-300"}`}>
+        {target.message ? target.senderName : "Reply"}
+      </span>
+      <span className={`line-clamp-2 block break-words ${own ? "text-white/85" : "text-zinc-600 dark:text-zinc-300"}`}>
+        {target.message ? snippet(target.message) : "Original message"}
+      </span>
+    </>
+  );
+  const original = target.message;
+  if (!original) return <div className={className}>{content}</div>;
+  return (
+    <button
+      type="button"
+      data-testid="reply-quote"
+      aria-label={`Go to the original message, ${target.senderName}: ${snippet(original)}`}
+      onClick={() => onGoTo(original.id)}
+      className={`${className} cursor-pointer`}
+    >
+      {content}
+    </button>
+  );
+}
+
 export const MessageBubble = memo(function MessageBubble({
   item,
   group,
@@ -111,6 +149,7 @@ export const MessageBubble = memo(function MessageBubble({
   onEdit,
   onDelete,
   onForward,
+  onGoTo,
 }: {
   item: DisplayedMessage;
   group: boolean;
@@ -120,6 +159,8 @@ export const MessageBubble = memo(function MessageBubble({
   onEdit: (message: MessageView) => void;
   onDelete: (message: MessageView) => void;
   onForward: (message: MessageView) => void;
+  /** Shows and focuses another message of the list (the one a reply quotes). */
+  onGoTo: (messageId: string) => void;
 }) {
   const store = useChatStore();
   const me = useMe();
@@ -178,20 +219,7 @@ export const MessageBubble = memo(function MessageBubble({
             </p>
           )}
 
-          {replyTarget && (
-            <div
-              className={`mb-1 rounded-md border-l-4 px-2 py-1 text-sm ${
-                own ? "border-white/70 bg-white/15" : "border-sky-500 bg-sky-50 dark:bg-sky-950/40"
-              }`}
-            >
-              <p className={`font-semibold ${own ? "text-white" : "text-sky-700 dark:text-sky-300"}`}>
-                {replyTarget.message ? replyTarget.senderName : "Reply"}
-              </p>
-              <p className={`line-clamp-2 break-words ${own ? "text-white/85" : "text-zinc-600 dark:text-zinc-300"}`}>
-                {replyTarget.message ? snippet(replyTarget.message) : "Original message"}
-              </p>
-            </div>
-          )}
+          {replyTarget && <ReplyQuote target={replyTarget} own={own} onGoTo={onGoTo} />}
 
           </div>
 
@@ -265,6 +293,7 @@ export const MessageBubble = memo(function MessageBubble({
 
       {actionable && (
         <div
+          data-message-toolbar
           className={`relative flex shrink-0 items-center gap-0.5 self-center opacity-0 transition-opacity group-focus-within/message:opacity-100 group-hover/message:opacity-100 ${
             picking ? "opacity-100" : ""
           }`}

@@ -104,6 +104,19 @@ export function MessageList({
   const positioned = useRef(false);
   const previous = useRef<{ firstKey?: string; lastKey?: string; scrollHeight: number }>({ scrollHeight: 0 });
 
+  // A reply's quote leads to the original: centred, focused and marked like a search result.
+  const goToTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(goToTimer.current), []);
+  const goToMessage = useCallback((messageId: string) => {
+    const target = listRef.current?.querySelector<HTMLElement>(`:scope > li[data-message-id="${messageId}"]`);
+    if (!target) return;
+    target.scrollIntoView({ block: "center" });
+    target.focus({ preventScroll: true });
+    setHighlightedId(messageId);
+    clearTimeout(goToTimer.current);
+    goToTimer.current = setTimeout(() => setHighlightedId(null), 2_000);
+  }, []);
+
   const messages = timeline?.messages;
   // Local previews of unsent pictures, as one string so that upload progress does not re-render the list.
   const previewUrlList = useChatState((state) =>
@@ -351,6 +364,7 @@ export function MessageList({
                       onEdit={onEdit}
                       onDelete={setDeleting}
                       onForward={setForwarding}
+                      onGoTo={goToMessage}
                     />
                   ),
                 )}
@@ -376,6 +390,7 @@ export function MessageList({
         </button>
       )}
 
+      {keyboard.hint}
       {keyboard.menu}
       <ForwardDialog message={forwarding} onClose={() => setForwarding(null)} />
 

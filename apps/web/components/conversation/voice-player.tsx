@@ -90,7 +90,7 @@ export function VoicePlayer({ voice, own }: { voice: AttachmentView; own: boolea
             if (event.key === "ArrowRight") seekTo(played + 0.05);
             else if (event.key === "ArrowLeft") seekTo(played - 0.05);
           }}
-          className="flex h-7 cursor-pointer items-center gap-[2px] outline-none focus-visible:ring-2 focus-visible:ring-sky-400"
+          className="flex h-7 cursor-pointer items-center gap-[2px] rounded-sm"
         >
           {bars.map((height, index) => (
             <span
