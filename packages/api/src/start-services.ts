@@ -146,10 +146,11 @@ export async function startServices(
     logger,
     onQueued: () => void pushSender.send().catch((error: unknown) => logger.warn({ err: String(error) }, "push sending failed")),
   });
-  // A new message or a read is planned at once; the planner's own poll catches what the bus lost.
+  // A new message or a read is planned within pushPlanWakeDelayMs; the planner's own poll catches
+  // what the bus lost.
   feed.observe(({ event, userId }) => {
     if (event.type === "message.created" || event.type === "receipt.read") {
-      pushPlanner.plan().catch((error: unknown) => logger.warn({ err: String(error) }, "push planning failed"));
+      pushPlanner.wake();
     } else if (event.type === "session.revoked" && userId !== null) {
       // The session's row, and with it its push subscription, is gone; so is what it had on screen.
       void viewing.forgetSession(userId, event.sessionId).catch(() => {});

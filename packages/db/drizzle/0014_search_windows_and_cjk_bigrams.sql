@@ -3,17 +3,25 @@
 -- message. Each run of CJK characters in a body now adds its overlapping pairs, and its last
 -- character alone, to the words' tsvector: a query of two or more such characters is the AND of its
 -- pairs (then ILIKE keeps only bodies where they are adjacent, in order), a single character is a
--- prefix of them. The ranges are the same as CJK_CHARACTERS in packages/api/src/domain/search.ts.
+-- prefix of them. The ranges are the same as cjkRun's in packages/api/src/domain/search.ts.
+-- PL/pgSQL rather than SQL: every insert evaluates it, and a SQL function's body is planned
+-- again for each statement (about 140 µs an insert, against 30 µs here with its plan kept); a body
+-- without CJK characters skips the pairs (no slower than to_tsvector alone).
 CREATE FUNCTION parley_search_vector(body text)
 RETURNS tsvector
-LANGUAGE sql
+LANGUAGE plpgsql
 IMMUTABLE
 PARALLEL SAFE
 AS $$
-  SELECT to_tsvector('simple', body) || array_to_tsvector(array(
+BEGIN
+  IF body IS NULL OR body !~ '[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]' THEN
+    RETURN to_tsvector('simple', body);
+  END IF;
+  RETURN to_tsvector('simple', body) || array_to_tsvector(array(
     SELECT DISTINCT substr(run.parts[1], position, 2)
     FROM regexp_matches(lower(body), '[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]+', 'g') AS run(parts),
-         generate_series(1, char_length(run.parts[1])) AS position))
+         generate_series(1, char_length(run.parts[1])) AS position));
+END
 $$;
 --> statement-breakpoint
 DROP INDEX "messages_body_words_idx";--> statement-breakpoint
