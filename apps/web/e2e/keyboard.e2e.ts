@@ -1,7 +1,7 @@
 import type { Page } from "@playwright/test";
 import sharp from "sharp";
 
-import { befriend, composer, expect, messagesWithText, newPerson, openChatWith, openFromSidebar, screenshot, send, test } from "./support";
+import { befriend, composer, expect, messagesWithText, newPerson, openChatWith, openFromSidebar, screenshot, send, sendVoiceNote, test } from "./support";
 
 /** The body text of the focused message, or null when focus is not on a message. */
 function focusedMessage(page: Page): Promise<string | null> {
@@ -135,11 +135,7 @@ test("a voice note's play button, waveform and speed stay out of the Tab order: 
   const bo = await newPerson(browser, { name: "Bo" });
   await befriend(ada, bo);
   await openChatWith(bo, ada);
-  await bo.context.grantPermissions(["microphone"]);
-  await bo.page.getByRole("button", { name: "Record a voice message" }).click();
-  const recorder = bo.page.getByTestId("voice-recorder");
-  await expect(recorder.getByTestId("recording-time")).toHaveText("0:01", { timeout: 5_000 });
-  await recorder.getByRole("button", { name: "Send voice message" }).click();
+  await sendVoiceNote(bo, 1);
 
   const page = ada.page;
   await page.goto("/chats");
@@ -170,12 +166,7 @@ test("Enter reaches the controls inside a message: a link opens, a voice note pl
   const bo = await newPerson(browser, { name: "Bo" });
   await befriend(ada, bo);
   await openChatWith(bo, ada);
-  await bo.context.grantPermissions(["microphone"]);
-  await bo.page.getByRole("button", { name: "Record a voice message" }).click();
-  const recorder = bo.page.getByTestId("voice-recorder");
-  await expect(recorder.getByTestId("recording-time")).toHaveText("0:02", { timeout: 5_000 });
-  await recorder.getByRole("button", { name: "Send voice message" }).click();
-  await expect(recorder).toHaveCount(0);
+  await sendVoiceNote(bo, 2);
   await send(bo.page, "the notes are at https://example.com/parley-notes");
   await send(bo.page, "plain words");
 

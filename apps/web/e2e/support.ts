@@ -132,6 +132,16 @@ export async function send(page: Page, text: string): Promise<void> {
   await expect(composer(page)).toHaveValue("");
 }
 
+/** Records a voice note of `seconds` with the fake microphone and sends it. */
+export async function sendVoiceNote(person: Person, seconds: number): Promise<void> {
+  await person.context.grantPermissions(["microphone"]);
+  await person.page.getByRole("button", { name: "Record a voice message" }).click();
+  const recorder = person.page.getByTestId("voice-recorder");
+  await expect(recorder.getByTestId("recording-time")).toHaveText(`0:0${seconds}`, { timeout: 5_000 });
+  await recorder.getByRole("button", { name: "Send voice message" }).click();
+  await expect(recorder).toHaveCount(0);
+}
+
 /** Every bubble whose body is exactly `text`. */
 export function messagesWithText(page: Page, text: string): Locator {
   return page.getByTestId("message").filter({ has: page.getByTestId("message-body").getByText(text, { exact: true }) });
