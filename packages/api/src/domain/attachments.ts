@@ -11,6 +11,7 @@ import { findSticker, renderSticker } from "../media/stickers";
 import type { ParleyServices } from "../services";
 import type { UploadTarget } from "../storage/blob-store";
 import { BlobTooLargeError } from "../storage/blob-store";
+import { arrayLiteral } from "./array-literal";
 import { notExpiredFor } from "./expiry";
 import { currentMemberRow, requireMembership, type Executor } from "./membership";
 import type { AttachmentView } from "./views";
@@ -44,7 +45,7 @@ export async function loadAttachments(db: Executor, messageIds: string[]): Promi
   if (messageIds.length === 0) return byMessage;
   const rows = await db
     .select({ messageId: sql<string>`attached.message_id`, attachments: sql<AttachmentView[]>`attached.attachments` })
-    .from(sql`parley_attachments_for(${`{${messageIds.join(",")}}`}::uuid[]) attached`);
+    .from(sql`parley_attachments_for(${arrayLiteral(messageIds)}::uuid[]) attached`);
   for (const row of rows) byMessage.set(row.messageId, row.attachments);
   return byMessage;
 }
@@ -243,7 +244,7 @@ export async function explainAttachmentRefusal(
   db: Executor,
   input: { userId: string; conversationId: string; attachmentIds: string[] },
 ): Promise<string> {
-  const rows = await db.select().from(attachments).where(sql`${attachments.id} = any(${`{${input.attachmentIds.join(",")}}`}::uuid[])`);
+  const rows = await db.select().from(attachments).where(sql`${attachments.id} = any(${arrayLiteral(input.attachmentIds)}::uuid[])`);
   for (const id of input.attachmentIds) {
     const row = rows.find((candidate) => candidate.id === id);
     if (!row || row.uploaderId !== input.userId) return `Attachment ${id} is not an upload of yours`;
@@ -321,7 +322,7 @@ export async function copyAttachmentsForForward(
       and(
         eq(conversationMembers.userId, input.userId),
         isNull(conversationMembers.leftAt),
-        sql`${conversationMembers.conversationId} = any(${`{${input.conversationIds.join(",")}}`}::uuid[])`,
+        sql`${conversationMembers.conversationId} = any(${arrayLiteral(input.conversationIds)}::uuid[])`,
       ),
     );
   for (const { conversationId } of memberships) {
@@ -360,7 +361,7 @@ export async function discardAttachments(services: Pick<ParleyServices, "db" | "
   if (attachmentIds.length === 0) return;
   const removed = await services.db
     .delete(attachments)
-    .where(and(sql`${attachments.id} = any(${`{${attachmentIds.join(",")}}`}::uuid[])`, isNull(attachments.messageId)))
+    .where(and(sql`${attachments.id} = any(${arrayLiteral(attachmentIds)}::uuid[])`, isNull(attachments.messageId)))
     .returning({ storageKey: attachments.storageKey, thumbnailKey: attachments.thumbnailKey });
   await deleteBlobs(services, blobKeysOf(removed));
 }

@@ -4,6 +4,7 @@ import type { Clock } from "@parley/auth";
 import type { Database, Transaction } from "@parley/db/client";
 import { blocks, conversationMembers, conversationMutes, conversations, events, notificationSettings, pushCursor, pushOutbox, pushShown, pushSubscriptions, sessions, users } from "@parley/db/schema";
 
+import { arrayLiteral } from "../domain/array-literal";
 import { mentionedUsernames } from "../domain/mentions";
 import type { MessageView } from "../domain/views";
 import type { DurableEvent } from "../events/types";
@@ -157,11 +158,6 @@ export function startPushPlanner(options: {
       await running?.catch(() => {});
     },
   };
-}
-
-/** A Postgres array literal of uuids or integers (no element needs quoting). */
-function arrayLiteral(values: readonly (string | number)[]): string {
-  return `{${values.join(",")}}`;
 }
 
 async function planMessages(tx: Transaction, viewing: ConversationViewing, messages: MessageView[], now: Date): Promise<number> {
