@@ -150,7 +150,8 @@ describe("a direct call", () => {
     expect((await bob.client.api.calls.current.query()).map((call) => call.id)).toEqual([callId]);
 
     clock.advanceSeconds(1);
-    expect(await server.services.callSweeper.sweep()).toBe(1);
+    // The server's own sweep may run first on its timer: either way the call ends as timed out.
+    await server.services.callSweeper.sweep();
     for (const recorder of [aliceEvents, bobEvents]) {
       await waitForCall(recorder, "call.ended", callId, (event) => event.type === "call.ended" && event.reason === "timeout");
     }
