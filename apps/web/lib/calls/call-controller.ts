@@ -368,7 +368,13 @@ export class CallController {
         return;
       }
       case "call.ended": {
-        if (event.callId !== callId || phase === "ended" || phase === "idle") return;
+        if (event.callId !== callId) {
+          // Both called at once: the end of this device's own call, replaced by the other side's,
+          // can overtake the answer to `calls.start` that names it.
+          this.keepEarly(event);
+          return;
+        }
+        if (phase === "ended" || phase === "idle") return;
         if (event.reason === "replaced" && "replacedBy" in event && event.replacedBy && phase === "outgoing") {
           // Both called at once and the other side's call won: the server has joined this device to it.
           this.ringtone.stop();
@@ -427,10 +433,15 @@ export class CallController {
     this.earlyEvents.push({ heardAt: now, event });
   }
 
+  /**
+   * Hands over what was heard early for the call this device now has. The rest stays: when this
+   * device's call was replaced, the replacing call's events wait for the `call.ended` that names it.
+   */
   private replayEarlyEvents(): void {
     const callId = this.snapshot.callId;
-    const early = this.earlyEvents.filter(({ event }) => "callId" in event && event.callId === callId);
-    this.earlyEvents = [];
+    const isFor = ({ event }: { event: CallEvent }) => "callId" in event && event.callId === callId;
+    const early = this.earlyEvents.filter(isFor);
+    this.earlyEvents = this.earlyEvents.filter((heard) => !isFor(heard));
     for (const { event } of early) this.handleEvent(event);
   }
 
