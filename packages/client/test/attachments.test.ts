@@ -179,6 +179,26 @@ describe.each(drivers)("attachments on %s storage", (driver) => {
     expect((await download(bob, url)).status).toBe(200);
   });
 
+  it("serves a group member's files to someone who blocked them only as history shows them: not while blocked", async () => {
+    const [sender, blocker] = await Promise.all([server.signUp("sender"), server.signUp("blocker")]);
+    await befriend(sender, blocker);
+    const shared = (await sender.client.api.conversations.createGroup.mutate({ title: "Blocked files", memberIds: [blocker.user.id] })).id;
+    const attachmentId = await sender.client.uploadAttachment({ conversationId: shared, file: await png(), name: "b.png" });
+    const sent = await send(sender, shared, [attachmentId]);
+    const [attachment] = sent.attachments;
+    const paths = [attachment?.url as string, attachment?.thumbnailUrl as string];
+    for (const path of paths) expect((await download(blocker, path)).status).toBe(200);
+
+    await blocker.client.api.friends.block.mutate({ userId: sender.user.id });
+    expect((await blocker.client.api.messages.history.query({ conversationId: shared })).messages.some((message) => message.id === sent.id)).toBe(false);
+    for (const path of paths) expect((await download(blocker, path)).status).toBe(404);
+    // The sender still has them.
+    for (const path of paths) expect((await download(sender, path)).status).toBe(200);
+
+    await blocker.client.api.friends.unblock.mutate({ userId: sender.user.id });
+    for (const path of paths) expect((await download(blocker, path)).status).toBe(200);
+  });
+
   it("refuses bytes that are not the type they claim, and types that are not allowed", async () => {
     const fake = alice.client.uploadAttachment({ conversationId: direct, file: Buffer.from("just some text, not a picture"), name: "photo.png", contentType: "image/png" });
     await expectRefusal(fake, "BAD_REQUEST", /not the image it claims/);

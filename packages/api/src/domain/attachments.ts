@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import { and, eq, isNull, lt, sql } from "drizzle-orm";
 
 import { attachmentNameMaxCharacters, unsentUploadLifetimeMs } from "@parley/db/limits";
-import { attachments, conversationMembers, messages } from "@parley/db/schema";
+import { attachments, blocks, conversationMembers, messages } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
 import { inspectUpload, RefusedUploadError, typeAllowed, type ClientMediaMetadata } from "../media/inspect-upload";
@@ -264,7 +264,8 @@ export interface ServableBlob {
 
 /**
  * An attachment (or its thumbnail) the caller may download: one in a message they can read in a
- * conversation they are a member of, or their own upload before it is sent. Null otherwise.
+ * conversation they are a member of (not deleted, not expired for them, not from someone they
+ * blocked: what history shows them), or their own upload before it is sent. Null otherwise.
  */
 export async function findServableAttachment(
   services: Pick<ParleyServices, "db" | "clock">,
@@ -282,6 +283,7 @@ export async function findServableAttachment(
           (${attachments.messageId} is null and ${attachments.uploaderId} = ${input.userId}::uuid)
           or (${messages.deletedAt} is null
               and exists (select 1 from ${conversationMembers} where ${currentMemberRow(attachments.conversationId, input.userId)})
+              and not exists (select 1 from ${blocks} where ${blocks.blockerId} = ${input.userId}::uuid and ${blocks.blockedId} = ${messages.senderId})
               and ${notExpiredFor(messages, input.userId, services.clock.now())})
         )`,
       ),
