@@ -214,6 +214,16 @@ describe("pushFromEnv", () => {
     expect(() => pushFromEnv(readEnv(serverEnvSchema, { VAPID_PUBLIC_KEY: publicKey }))).toThrow(/VAPID_PRIVATE_KEY: must be set together/);
   });
 
+  it("takes the push services subscriptions may name, and refuses what is not a host", () => {
+    expect(pushFromEnv(readEnv(serverEnvSchema, { PUSH_SERVICE_HOSTS: " push.example.com, *.Push.Apple.com ,[::1]" }))).toEqual({
+      serviceHosts: ["push.example.com", "*.push.apple.com", "[::1]"],
+    });
+    expect(pushFromEnv(readEnv(serverEnvSchema, { PUSH_SERVICE_HOSTS: "*" }))).toEqual({ serviceHosts: ["*"] });
+    for (const value of ["https://push.example.com", "push.example.com/path", "*push.example.com", ","]) {
+      expect(() => readEnv(serverEnvSchema, { PUSH_SERVICE_HOSTS: value })).toThrow(/PUSH_SERVICE_HOSTS: must be a comma-separated list of host names/);
+    }
+  });
+
   it("refuses keys of the wrong size and subjects push services cannot use", () => {
     expect(() => readEnv(serverEnvSchema, { VAPID_PUBLIC_KEY: privateKey })).toThrow(/VAPID_PUBLIC_KEY: must be an uncompressed P-256 public key/);
     expect(() => readEnv(serverEnvSchema, { VAPID_PRIVATE_KEY: "not a key" })).toThrow(/VAPID_PRIVATE_KEY/);

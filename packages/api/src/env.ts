@@ -12,6 +12,7 @@ import { uploadDefaultMaxBytes } from "@parley/db/limits";
 import type { MediaLimits } from "./services";
 import type { BlobStoreConfig } from "./storage/blob-store";
 
+import { pushServiceHostPattern } from "./push/push-services";
 import type { CallConfig } from "./realtime/ice-servers";
 import { isProxyAddressOrRange } from "./transport/client-address";
 import { defaultTransportLimits, type TransportLimits } from "./transport/limits";
@@ -169,6 +170,19 @@ export const serverEnvSchema = z.object({
     .string()
     .regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, { error: "must be a mailto: address or an https:// URL" })
     .optional(),
+  /** The push services subscriptions may name (host names, `*.example.com`, or `*` for any); unset, the browsers' own. */
+  PUSH_SERVICE_HOSTS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((entry) => entry.trim().toLowerCase())
+        .filter((entry) => entry.length > 0),
+    )
+    .refine((entries) => entries.length > 0 && entries.every((entry) => pushServiceHostPattern.test(entry)), {
+      error: "must be a comma-separated list of host names such as fcm.googleapis.com,*.push.apple.com (or *)",
+    })
+    .optional(),
   /** Largest upload, in bytes (25 MiB by default). */
   MAX_UPLOAD_BYTES: positiveWholeNumber(uploadDefaultMaxBytes),
   /** Comma-separated media types (`image/png`, `audio/*`, or `*` for any) that may be uploaded. */
@@ -295,7 +309,7 @@ export function storageFromEnv(env: ServerEnvValues, dataDir: string): BlobStore
 }
 
 /** The Web Push settings: both VAPID keys or neither (then the database keeps a generated pair). */
-export function pushFromEnv(env: ServerEnvValues): { vapidKeys?: { publicKey: string; privateKey: string }; subject?: string } {
+export function pushFromEnv(env: ServerEnvValues): { vapidKeys?: { publicKey: string; privateKey: string }; subject?: string; serviceHosts?: string[] } {
   if ((env.VAPID_PUBLIC_KEY === undefined) !== (env.VAPID_PRIVATE_KEY === undefined)) {
     const missing = env.VAPID_PUBLIC_KEY === undefined ? "VAPID_PUBLIC_KEY" : "VAPID_PRIVATE_KEY";
     throw new InvalidEnvError(`Invalid environment configuration (see .env.example):\n  ${missing}: must be set together with the other VAPID key`);
@@ -305,5 +319,6 @@ export function pushFromEnv(env: ServerEnvValues): { vapidKeys?: { publicKey: st
       ? { vapidKeys: { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY } }
       : {}),
     ...(env.VAPID_SUBJECT ? { subject: env.VAPID_SUBJECT } : {}),
+    ...(env.PUSH_SERVICE_HOSTS ? { serviceHosts: env.PUSH_SERVICE_HOSTS } : {}),
   };
 }

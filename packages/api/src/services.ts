@@ -7,6 +7,7 @@ import type { MessageWriter } from "./domain/message-writer";
 import type { FairShare } from "./fair-share";
 import type { Logger } from "./logger";
 import type { ParleyMetrics } from "./metrics";
+import type { PushServiceList } from "./push/push-services";
 import type { RateLimiter, RateLimitOptions } from "./rate-limit";
 import type { BlobStore } from "./storage/blob-store";
 import type { TransportLimits } from "./transport/limits";
@@ -62,8 +63,8 @@ export interface ParleyServices {
   typing: TypingService;
   /** Which conversation each device has on screen; push leaves out members who see it there. */
   viewing: ConversationViewing;
-  /** Web Push: the VAPID public key browsers subscribe with. */
-  push: { publicKey: string };
+  /** Web Push: the VAPID public key browsers subscribe with, and the push services the server sends to. */
+  push: { publicKey: string; services: PushServiceList };
   /** Ends calls that rang out; every node runs one, each call is ended once. */
   callSweeper: CallSweeper;
   /** Per device: how many `calls.signal` a device may send. */

@@ -20,6 +20,7 @@ import { EventFeed } from "./realtime/feed";
 import { createLocalPresence } from "./realtime/presence";
 import { createRedisPresence } from "./realtime/presence-redis";
 import { startPushPlanner } from "./push/planner";
+import { pushServiceList } from "./push/push-services";
 import { startPushSender } from "./push/sender";
 import { loadVapidKeys, type VapidKeys } from "./push/vapid";
 import { createRedisBus, eventLogNamespace, redisRetryDelayMs } from "./realtime/redis-bus";
@@ -56,6 +57,8 @@ export interface PushOptions {
   vapidKeys?: VapidKeys;
   /** VAPID_SUBJECT: a mailto: or https: URL push services may contact. */
   subject?: string;
+  /** PUSH_SERVICE_HOSTS: where subscriptions may point (default: the browsers' push services). */
+  serviceHosts?: readonly string[];
   /** For push services behind a private certificate authority (tests). */
   agent?: Agent;
   /** The first retry's delay, doubling after each failure. */
@@ -130,9 +133,11 @@ export async function startServices(
       ? createRedisViewing({ redis: limitsRedis, prefix: `parley:${redis.namespace}:viewing`, clock, logger })
       : createLocalViewing({ clock });
   const vapidKeys = await loadVapidKeys(options.db, options.push?.vapidKeys);
+  const pushServices = pushServiceList(options.push?.serviceHosts);
   const pushSender = startPushSender({
     db: options.db,
     vapidKeys,
+    pushServices,
     subject: options.push?.subject ?? defaultVapidSubject,
     logger,
     agent: options.push?.agent,
@@ -172,7 +177,7 @@ export async function startServices(
     metrics: createMetrics({ db: options.db, bus, messageWriter, logger }),
     presence: redisPresence ?? createLocalPresence({ db: options.db, feed }),
     viewing,
-    push: { publicKey: vapidKeys.publicKey },
+    push: { publicKey: vapidKeys.publicKey, services: pushServices },
     typing: createTypingService({ feed, clock, limiter: limiter("typing", typingRate) }),
     callSweeper,
     callSignalLimiter: limiter("call-signal", callSignalRate),

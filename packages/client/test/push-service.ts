@@ -28,6 +28,8 @@ export interface TestPushService {
   url: string;
   /** Trusts the service's self-signed certificate, for the server's push requests. */
   agent: Agent;
+  /** What the server is started with to send here: the certificate and PUSH_SERVICE_HOSTS. */
+  serverOptions: { agent: Agent; serviceHosts: string[] };
   newDevice: () => TestDevice;
   /** Answers this device's pushes with `status` from now on (410: gone). */
   respondWith: (device: TestDevice, status: number, delayMs?: number) => void;
@@ -85,6 +87,7 @@ export async function startTestPushService(): Promise<TestPushService> {
   return {
     url,
     agent,
+    serverOptions: { agent, serviceHosts: ["127.0.0.1"] },
     requests,
     newDevice: () => {
       const ecdh = createECDH("prime256v1");

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { callPushTtlSeconds, enqueuePush } from "@parley/api";
-import { disappearingTimerSeconds } from "@parley/db/limits";
+import { disappearingTimerSeconds, pushSubscriptionsPerUserMax } from "@parley/db/limits";
 
 import { befriend, createGroup, createTestDatabase, listen, queryRows, startTestServer, type TestServer, type TestUser } from "./harness";
 import { startTestPushService, type TestDevice, type TestPushService } from "./push-service";
@@ -13,7 +13,7 @@ let pushService: TestPushService;
 
 beforeAll(async () => {
   pushService = await startTestPushService();
-  server = await startTestServer({ push: { agent: pushService.agent, retryBaseMs: 100 } });
+  server = await startTestServer({ push: { ...pushService.serverOptions, retryBaseMs: 100 } });
 });
 
 afterAll(async () => {
@@ -249,6 +249,35 @@ describe("push", () => {
     expect(device.received).toHaveLength(2);
   });
 
+  it("refuses an endpoint on a host that is not a push service in PUSH_SERVICE_HOSTS, and never posts there", async () => {
+    const bob = await server.signUp("bob");
+    const device = pushService.newDevice();
+    for (const endpoint of [
+      device.endpoint.replace("127.0.0.1", "localhost"),
+      "https://169.254.169.254/latest/meta-data/",
+      "https://fcm.googleapis.com.attacker.example/fcm/send/x",
+      `https://user:secret@127.0.0.1${new URL(device.endpoint).pathname}`,
+    ]) {
+      await expect(bob.client.api.push.subscribe.mutate({ endpoint, keys: device.keys })).rejects.toMatchObject({
+        data: { code: "BAD_REQUEST" },
+        message: expect.stringContaining("endpoint must be on a push service this server sends to (127.0.0.1)") as unknown,
+      });
+    }
+    expect(await queryRows(server.database, `select 1 from push_subscriptions where user_id = '${bob.user.id}'`)).toHaveLength(0);
+
+  });
+
+  it("pushes to a user's newest devices only, up to the cap", async () => {
+    const carol = await server.signUp("carol");
+    const devices: TestDevice[] = [];
+    for (let index = 0; index < pushSubscriptionsPerUserMax + 2; index += 1) {
+      const session = index === 0 ? carol : await server.signIn(carol);
+      devices.push(await subscribe(session));
+    }
+    const stored = await queryRows<{ endpoint: string }>(server.database, `select endpoint from push_subscriptions where user_id = '${carol.user.id}'`);
+    expect(stored.map((row) => row.endpoint).sort()).toEqual(devices.slice(2).map((device) => device.endpoint).sort());
+  });
+
   it("rejects subscriptions that are not a browser's: plain http, wrong key sizes", async () => {
     const bob = await server.signUp("bob");
     const device = pushService.newDevice();
@@ -316,19 +345,48 @@ describe("incoming calls", () => {
   });
 });
 
+describe("a push service taken off PUSH_SERVICE_HOSTS", () => {
+  it("is never posted to again: its subscriptions are removed, unsent, after a restart", async () => {
+    const database = await createTestDatabase();
+    try {
+      const before = await startTestServer({ database, push: { ...pushService.serverOptions } });
+      const alice = await before.signUp("alice");
+      const bob = await before.signUp("bob");
+      await befriend(alice, bob);
+      const { id: conversationId } = await alice.client.api.conversations.openDirect.mutate({ userId: bob.user.id });
+      const device = pushService.newDevice();
+      await bob.client.api.push.subscribe.mutate({ endpoint: device.endpoint, keys: device.keys });
+      await before.stop();
+
+      // Restarted with the default list, which does not name the local service.
+      const after = await startTestServer({ database, push: { agent: pushService.agent } });
+      try {
+        await send(await after.signIn(alice), conversationId, "hello");
+        await settled(after);
+        expect(await queryRows(database, `select 1 from push_subscriptions where user_id = '${bob.user.id}'`)).toHaveLength(0);
+        expect(pushService.requests.filter((request) => device.endpoint.endsWith(request.endpoint))).toHaveLength(0);
+        expect(device.received).toHaveLength(0);
+      } finally {
+        await after.stop();
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
 describe("the push queue across a restart", () => {
   it("loses nothing and sends nothing twice when the server stops in the middle of a queue", async () => {
     const database = await createTestDatabase();
     try {
       // Five pushes a round: the stop below lands between rounds, with most of the queue unsent.
-      const first = await startTestServer({ database, push: { agent: pushService.agent, batchSize: 5 } });
+      const first = await startTestServer({ database, push: { ...pushService.serverOptions, batchSize: 5 } });
       const alice = await first.signUp("alice");
       const bob = await first.signUp("bob");
       await befriend(alice, bob);
       const { id: conversationId } = await alice.client.api.conversations.openDirect.mutate({ userId: bob.user.id });
       const device = pushService.newDevice();
       await bob.client.api.push.subscribe.mutate({ endpoint: device.endpoint, keys: device.keys });
-      // A slow push service keeps the queue long enough to stop in its middle.
       // A slow push service keeps the queue long enough to stop in its middle.
       pushService.respondWith(device, 201, 100);
       const count = 25;
@@ -339,7 +397,7 @@ describe("the push queue across a restart", () => {
       const receivedBeforeRestart = device.received.length;
       expect(receivedBeforeRestart).toBeLessThan(count);
 
-      const second = await startTestServer({ database, push: { agent: pushService.agent } });
+      const second = await startTestServer({ database, push: { ...pushService.serverOptions } });
       try {
         await waitForPushes(device, count, 20_000);
         await settled(second);
@@ -362,8 +420,8 @@ if (!twoNodes) console.info("push across two nodes skipped: it needs DATABASE_UR
 describe.skipIf(!twoNodes)("push across two nodes sharing Postgres and Redis", () => {
   it("does not push a member whose device, connected to the other node, shows the conversation", async () => {
     const database = await createTestDatabase();
-    const nodeA = await startTestServer({ database, redisUrl: process.env.REDIS_URL, push: { agent: pushService.agent } });
-    const nodeB = await startTestServer({ database, redisUrl: process.env.REDIS_URL, push: { agent: pushService.agent } });
+    const nodeA = await startTestServer({ database, redisUrl: process.env.REDIS_URL, push: { ...pushService.serverOptions } });
+    const nodeB = await startTestServer({ database, redisUrl: process.env.REDIS_URL, push: { ...pushService.serverOptions } });
     try {
       const alice = await nodeA.signUp("alice");
       const bob = await nodeA.signUp("bob");

@@ -51,6 +51,8 @@ export const eventIdMaxCharacters = 32;
 
 /** A push subscription's endpoint URL, as browsers' push services hand them out. */
 export const pushEndpointMaxCharacters = 2_048;
+/** Devices of one user that are pushed to: subscribing another drops the one subscribed longest ago. */
+export const pushSubscriptionsPerUserMax = 20;
 /** The user agent a device reports with its push subscription. */
 export const pushUserAgentMaxCharacters = 512;
 /** Attachments one message may carry. */

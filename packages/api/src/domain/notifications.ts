@@ -1,7 +1,9 @@
 import { and, eq, gt, isNull, ne, or, sql } from "drizzle-orm";
 
+import { pushSubscriptionsPerUserMax } from "@parley/db/limits";
 import { conversationMutes, notificationSettings, pushSubscriptions } from "@parley/db/schema";
 
+import { DomainError } from "../errors";
 import { transactionWithEvents } from "../events/transaction";
 import type { ParleyServices } from "../services";
 import { requireMembership } from "./membership";
@@ -34,9 +36,12 @@ type NotificationServices = Pick<ParleyServices, "db" | "feed" | "clock">;
  * profile, so subscribing it again (after signing in as someone else, or with new keys) moves it.
  */
 export async function subscribePush(
-  services: Pick<ParleyServices, "db">,
+  services: Pick<ParleyServices, "db" | "push">,
   input: { userId: string; sessionId: string; endpoint: string; p256dh: string; auth: string; userAgent: string | null },
 ): Promise<void> {
+  if (!services.push.services.accepts(input.endpoint)) {
+    throw new DomainError("BAD_REQUEST", `endpoint must be on a push service this server sends to (${services.push.services.describe()})`);
+  }
   const values = {
     sessionId: input.sessionId,
     userId: input.userId,
@@ -54,6 +59,13 @@ export async function subscribePush(
       .insert(pushSubscriptions)
       .values(values)
       .onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: { ...values, createdAt: sql`now()` } });
+    // A user's devices past the newest pushSubscriptionsPerUserMax stop being pushed to.
+    await tx.execute(sql`
+      delete from ${pushSubscriptions}
+      where user_id = ${input.userId}::uuid and id not in (
+        select id from ${pushSubscriptions} where user_id = ${input.userId}::uuid
+        order by created_at desc, id desc limit ${pushSubscriptionsPerUserMax}
+      )`);
   });
 }
 

@@ -9,6 +9,7 @@ import { pushOutbox, pushSubscriptions } from "@parley/db/schema";
 import type { Logger } from "../logger";
 import { queryRows } from "./outbox";
 import { conversationTopic, type PushPayload } from "./payload";
+import type { PushServiceList } from "./push-services";
 import type { VapidKeys } from "./vapid";
 
 /** How often the sender looks for due rows when nothing woke it (retries come due this way). */
@@ -28,6 +29,8 @@ const pushRetryMaxMs = 60 * 60 * 1_000;
 export interface PushSenderOptions {
   db: Database;
   vapidKeys: VapidKeys;
+  /** Where pushes may go: a subscription stored before its service left the list is removed unsent. */
+  pushServices: PushServiceList;
   /** VAPID `sub`: a mailto: or https: URL push services may contact about this server. */
   subject: string;
   logger: Logger;
@@ -85,6 +88,11 @@ export function startPushSender(options: PushSenderOptions): PushSender {
     );
 
   const deliver = async (row: ClaimedRow): Promise<void> => {
+    if (!options.pushServices.accepts(row.endpoint)) {
+      await options.db.execute(sql`delete from ${pushSubscriptions} where id = ${row.subscriptionId}::uuid`);
+      options.logger.warn({ subscriptionId: row.subscriptionId, host: hostOf(row.endpoint) }, "push subscription on a push service not in PUSH_SERVICE_HOSTS; removed");
+      return;
+    }
     try {
       await webpush.sendNotification({ endpoint: row.endpoint, keys: { p256dh: row.p256dh, auth: row.auth } }, JSON.stringify(row.payload), {
         vapidDetails: { subject: options.subject, publicKey: options.vapidKeys.publicKey, privateKey: options.vapidKeys.privateKey },
@@ -175,4 +183,12 @@ function retryAfterHeaderMs(error: unknown): number | null {
   const headers = error.headers as Record<string, string | undefined> | undefined;
   const value = Number(headers?.["retry-after"]);
   return Number.isFinite(value) && value > 0 ? Math.min(value * 1_000, pushRetryMaxMs) : null;
+}
+
+function hostOf(endpoint: string): string | null {
+  try {
+    return new URL(endpoint).host;
+  } catch {
+    return null;
+  }
 }
