@@ -122,7 +122,7 @@ test("a long press on a message opens its actions on a touch screen", async ({ b
   await client.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
   const menu = page.getByRole("menu", { name: "Message actions" });
   await expect(menu).toBeVisible();
-  await expect(menu.getByRole("menuitem")).toHaveText(["👍", "❤️", "😂", "😮", "😢", "🙏", "Reply", "Copy text", "Forward"]);
+  await expect(menu.getByRole("menuitem")).toHaveText(["👍", "❤️", "😂", "😮", "😢", "🙏", "More reactions", "Reply", "Copy text", "Forward"]);
   await screenshot(page, "long-press-menu");
   await menu.getByRole("menuitem", { name: "React with 👍" }).click();
   await expect(messagesWithText(bo.page, "hold me").getByRole("button", { name: /👍 1/ })).toBeVisible();
@@ -207,6 +207,23 @@ test("Enter reaches the controls inside a message: a link opens, a voice note pl
   await expect(chip).toBeVisible();
   await expect(linkMessage).toBeFocused();
 
+  // Any emoji, from the keyboard: the menu's last reaction opens the full set, its search takes the typing.
+  await page.keyboard.press(" ");
+  await expect(menu.getByRole("menuitem", { name: "React with 👍" })).toBeFocused();
+  for (let step = 0; step < 6; step += 1) await page.keyboard.press("ArrowRight");
+  await expect(menu.getByRole("menuitem", { name: "More reactions" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  const anyEmoji = page.getByRole("dialog", { name: "React with any emoji" });
+  await expect(anyEmoji.getByRole("combobox", { name: "Search" })).toBeFocused();
+  await page.keyboard.type("avocado");
+  await expect(anyEmoji.getByRole("option", { name: /^🥑,/ })).toBeVisible();
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("Enter");
+  await expect(anyEmoji).toHaveCount(0);
+  const avocado = linkMessage.getByRole("button", { name: /^🥑 1/ });
+  await expect(avocado).toBeVisible();
+  await expect(linkMessage).toBeFocused();
+
   // Enter reaches the link; Tab and Shift+Tab go round the message's controls and never leave it.
   await page.keyboard.press("Enter");
   await expect(link).toBeFocused();
@@ -215,9 +232,12 @@ test("Enter reaches the controls inside a message: a link opens, a voice note pl
   await page.keyboard.press("Tab");
   await expect(chip).toBeFocused();
   await page.keyboard.press("Tab");
+  await expect(avocado).toBeFocused();
+  await page.keyboard.press("Tab");
   await expect(link).toBeFocused();
   await page.keyboard.press("Shift+Tab");
-  await expect(chip).toBeFocused();
+  await expect(avocado).toBeFocused();
+  await page.keyboard.press("Shift+Tab");
   await page.keyboard.press("Shift+Tab");
   await expect(link).toBeFocused();
   await screenshot(page, "keyboard-link-focused");

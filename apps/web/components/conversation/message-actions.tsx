@@ -16,7 +16,9 @@ import {
 } from "react";
 
 import type { MessageView } from "../../lib/api-types";
-import { CopyIcon, EditIcon, ForwardIcon, ReplyIcon, TrashIcon } from "../ui/icons";
+import { Dialog } from "../ui/dialog";
+import { CopyIcon, EditIcon, ForwardIcon, PlusIcon, ReplyIcon, TrashIcon } from "../ui/icons";
+import { EmojiPanel } from "./emoji-panel";
 import { quickReactions } from "./reaction-picker";
 
 /** A touch held this long without moving opens the message's menu. */
@@ -269,6 +271,8 @@ type Action = (handlers: MessageActionHandlers, message: MessageView) => void;
 function MessageMenu({ menu, onClose, run }: { menu: OpenMenu; onClose: () => void; run: (action: Action) => void }) {
   const ref = useRef<HTMLDivElement>(null);
   const [position, setPosition] = useState<{ left: number; top: number } | null>(null);
+  /** The full emoji set, for a reaction outside the quick row. */
+  const [choosingAny, setChoosingAny] = useState(false);
 
   // Opened beside the message or the pointer, kept inside the window.
   useLayoutEffect(() => {
@@ -325,7 +329,7 @@ function MessageMenu({ menu, onClose, run }: { menu: OpenMenu; onClose: () => vo
         aria-label="Message actions"
         onKeyDown={onKeyDown}
         style={position ?? { left: -9999, top: -9999 }}
-        className="fixed w-56 overflow-hidden rounded-xl bg-white py-1 text-zinc-900 shadow-xl ring-1 ring-zinc-200 dark:bg-zinc-800 dark:text-zinc-100 dark:ring-zinc-700"
+        className="fixed w-[17rem] overflow-hidden rounded-xl bg-white py-1 text-zinc-900 shadow-xl ring-1 ring-zinc-200 dark:bg-zinc-800 dark:text-zinc-100 dark:ring-zinc-700"
       >
         <div role="group" aria-label="React" className="flex justify-between border-b border-zinc-200 px-1 pb-1 dark:border-zinc-700">
           {quickReactions.slice(0, 6).map((emoji) => (
@@ -340,6 +344,16 @@ function MessageMenu({ menu, onClose, run }: { menu: OpenMenu; onClose: () => vo
               {emoji}
             </button>
           ))}
+          <button
+            type="button"
+            role="menuitem"
+            title="More reactions"
+            onClick={() => setChoosingAny(true)}
+            className="flex size-9 items-center justify-center rounded-full text-zinc-500 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-700 dark:hover:text-zinc-100 dark:focus-visible:bg-zinc-700"
+          >
+            <PlusIcon size={18} />
+            <span className="sr-only">More reactions</span>
+          </button>
         </div>
         {items.map((item) => (
           <button
@@ -356,6 +370,10 @@ function MessageMenu({ menu, onClose, run }: { menu: OpenMenu; onClose: () => vo
           </button>
         ))}
       </div>
+      {/* Outside the menu, so that its keys (Tab, arrows) are the picker's own. */}
+      <Dialog open={choosingAny} title="React with any emoji" onClose={onClose}>
+        {choosingAny && <EmojiPanel onPick={(emoji) => run((handlers, target) => handlers.onReact(target, emoji))} className="-mx-5 -my-4" />}
+      </Dialog>
     </div>
   );
 }
