@@ -144,6 +144,9 @@ test("emoji from the picker, a reaction from the full set and a sticker, on a ph
   await dialog.getByRole("combobox", { name: "Search" }).fill("avocado");
   await dialog.getByRole("option", { name: /^🥑,/ }).click();
   await expect(messagesWithText(ada.page, "🚀").getByRole("button", { name: /^🥑 1/ })).toBeVisible();
+  // A message of emoji alone is shown large, in the colour emoji font.
+  await expect(bubble.getByTestId("message-body")).toHaveAttribute("data-jumbo", "true");
+  await screenshot(bo.page, "emoji-jumbo");
 
   await ada.page.getByRole("button", { name: "Emoji and stickers" }).click();
   await ada.page.getByRole("tab", { name: "Stickers" }).click();

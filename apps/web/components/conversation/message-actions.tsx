@@ -273,6 +273,7 @@ function MessageMenu({ menu, onClose, run }: { menu: OpenMenu; onClose: () => vo
   const [position, setPosition] = useState<{ left: number; top: number } | null>(null);
   /** The full emoji set, for a reaction outside the quick row. */
   const [choosingAny, setChoosingAny] = useState(false);
+  const pickerRef = useRef<HTMLDivElement>(null);
 
   // Opened beside the message or the pointer, kept inside the window.
   useLayoutEffect(() => {
@@ -339,7 +340,7 @@ function MessageMenu({ menu, onClose, run }: { menu: OpenMenu; onClose: () => vo
               role="menuitem"
               aria-label={`React with ${emoji}`}
               onClick={() => run((handlers, target) => handlers.onReact(target, emoji))}
-              className="flex size-9 items-center justify-center rounded-full text-xl hover:bg-zinc-100 focus-visible:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-700 dark:focus-visible:bg-zinc-700"
+              className="flex size-9 items-center justify-center rounded-full font-emoji text-xl hover:bg-zinc-100 focus-visible:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-700 dark:focus-visible:bg-zinc-700"
             >
               {emoji}
             </button>
@@ -372,7 +373,17 @@ function MessageMenu({ menu, onClose, run }: { menu: OpenMenu; onClose: () => vo
       </div>
       {/* Outside the menu, so that its keys (Tab, arrows) are the picker's own. */}
       <Dialog open={choosingAny} title="React with any emoji" onClose={onClose}>
-        {choosingAny && <EmojiPanel onPick={(emoji) => run((handlers, target) => handlers.onReact(target, emoji))} className="-mx-5 -my-4" />}
+        {choosingAny && (
+          <div ref={pickerRef} className="-mx-5 -my-4">
+            <EmojiPanel
+              onPick={(emoji) => {
+                // Closed first: while the modal is open, focus cannot go back to the message.
+                pickerRef.current?.closest("dialog")?.close();
+                run((handlers, target) => handlers.onReact(target, emoji));
+              }}
+            />
+          </div>
+        )}
       </Dialog>
     </div>
   );

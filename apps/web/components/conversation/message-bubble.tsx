@@ -6,6 +6,7 @@ import type { MessageView } from "../../lib/api-types";
 import { useChatStore, useMe } from "../../lib/chat-context";
 import type { DeliveryState, OutboxEntry } from "../../lib/chat-state";
 import { remainingLabel, timerName } from "../../lib/disappearing";
+import { isJumboEmoji } from "../../lib/emoji-runs";
 import { nameColorOf } from "../../lib/people";
 import { formatClock, formatFullDate } from "../../lib/time-format";
 import { Avatar } from "../ui/avatar";
@@ -173,6 +174,8 @@ export const MessageBubble = memo(function MessageBubble({
   const sticker = isStickerMessage(attachments);
   const edgeToEdge = !sticker && isEdgeToEdge(attachments);
   const hasText = deleted || Boolean(message.body) || attachments.length === 0;
+  /** A message of a few emoji and nothing else is shown large. */
+  const jumbo = !deleted && attachments.length === 0 && isJumboEmoji(message.body ?? "");
   // With no caption, the time sits on the picture (or under the sticker) in a dark chip.
   const metaOnMedia = !hasText && (edgeToEdge || sticker);
 
@@ -228,7 +231,8 @@ export const MessageBubble = memo(function MessageBubble({
           {hasText && (
           <p
             data-testid="message-body"
-            className={`break-words whitespace-pre-wrap [overflow-wrap:anywhere] ${deleted ? "italic opacity-70" : ""} ${edgeToEdge ? "px-3 pt-1 pb-1.5" : ""}`}
+            data-jumbo={jumbo || undefined}
+            className={`break-words whitespace-pre-wrap [overflow-wrap:anywhere] ${deleted ? "italic opacity-70" : ""} ${edgeToEdge ? "px-3 pt-1 pb-1.5" : ""} ${jumbo ? "text-4xl leading-tight" : ""}`}
           >
             {deleted ? "Message deleted" : <MessageText body={message.body ?? ""} conversationId={message.conversationId} own={own} />}
             {/* Room for the time and ticks that sit in the bubble's corner. */}
@@ -269,7 +273,7 @@ export const MessageBubble = memo(function MessageBubble({
                         : "border-zinc-200 bg-white text-zinc-700 dark:border-zinc-700 dark:bg-zinc-800 dark:text-zinc-200"
                     }`}
                   >
-                    <span>{reaction.emoji}</span>
+                    <span className="font-emoji">{reaction.emoji}</span>
                     <span className="text-xs font-medium">{reaction.userIds.length}</span>
                   </button>
                 </li>

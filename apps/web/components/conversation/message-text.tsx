@@ -3,6 +3,7 @@
 import { Fragment, useMemo } from "react";
 
 import { useChatState, useMe } from "../../lib/chat-context";
+import { splitEmoji } from "../../lib/emoji-runs";
 import { splitLinks } from "../../lib/links";
 import { splitMentions } from "../../lib/mentions";
 
@@ -19,6 +20,19 @@ function LinkedText({ text, own }: { text: string; own: boolean }) {
       >
         {part.text}
       </a>
+    ) : (
+      <EmojiText key={index} text={part.text} />
+    ),
+  );
+}
+
+/** Text with its emoji drawn in a colour emoji font. */
+function EmojiText({ text }: { text: string }) {
+  return splitEmoji(text).map((part, index) =>
+    part.emoji ? (
+      <span key={index} className="font-emoji">
+        {part.text}
+      </span>
     ) : (
       <Fragment key={index}>{part.text}</Fragment>
     ),

@@ -61,7 +61,7 @@ export function ReactionPicker({
           type="button"
           aria-label={`React with ${emoji}`}
           onClick={() => onPick(emoji)}
-          className="flex size-9 items-center justify-center rounded-full text-xl transition-transform hover:scale-125 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-700"
+          className="flex size-9 items-center justify-center rounded-full font-emoji text-xl transition-transform hover:scale-125 hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:bg-zinc-700"
         >
           {emoji}
         </button>
