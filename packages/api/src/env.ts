@@ -102,17 +102,27 @@ const iceServersJson = z
       .max(16, { error: "must list at most 16 servers" }),
   );
 
-const turnUrls = z
-  .string()
-  .transform((value) =>
-    value
-      .split(",")
-      .map((url) => url.trim())
-      .filter((url) => url.length > 0),
-  )
-  .refine((urls) => urls.length > 0 && urls.every((url) => /^turns?:[^\s]+$/.test(url)), {
-    error: "must be a comma-separated list of turn: or turns: URLs such as turn:turn.example.com:3478?transport=udp",
-  });
+/**
+ * A comma-separated list: entries trimmed (and lower-cased, for names that ignore case), empty
+ * ones dropped, each one checked; `required` refuses a list with nothing in it.
+ */
+function commaSeparated(options: { accepts: (entry: string) => boolean; error: string; lowerCase?: boolean; required?: boolean }) {
+  return z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((entry) => (options.lowerCase ? entry.trim().toLowerCase() : entry.trim()))
+        .filter((entry) => entry.length > 0),
+    )
+    .refine((entries) => (!options.required || entries.length > 0) && entries.every(options.accepts), { error: options.error });
+}
+
+const turnUrls = commaSeparated({
+  accepts: (url) => /^turns?:[^\s]+$/.test(url),
+  required: true,
+  error: "must be a comma-separated list of turn: or turns: URLs such as turn:turn.example.com:3478?transport=udp",
+});
 
 /** The variables every server process reads; the README's configuration table lists them. */
 export const serverEnvSchema = z.object({
@@ -121,18 +131,10 @@ export const serverEnvSchema = z.object({
   /** 0 asks the system for any free port: what tests and benchmarks starting several nodes use. */
   PORT: port().default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
-  ALLOWED_ORIGINS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(",")
-        .map((origin) => origin.trim())
-        .filter((origin) => origin.length > 0),
-    )
-    .refine((origins) => origins.every(isOrigin), {
-      error: "must be a comma-separated list of origins such as https://chat.example.com (scheme, host and port; no path)",
-    })
-    .optional(),
+  ALLOWED_ORIGINS: commaSeparated({
+    accepts: isOrigin,
+    error: "must be a comma-separated list of origins such as https://chat.example.com (scheme, host and port; no path)",
+  }).optional(),
   DATA_DIR: z.string().min(1).default(".data"),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
   SEND_RATE_BURST: positiveWholeNumber(30),
@@ -150,18 +152,10 @@ export const serverEnvSchema = z.object({
   WS_MAX_BUFFERED_BYTES: positiveWholeNumber(defaultTransportLimits.maxSocketBufferedBytes),
   API_MAX_CALLS_RUNNING_PER_CALLER: positiveWholeNumber(defaultTransportLimits.maxCallsRunningPerCaller),
   /** The load balancers whose `X-Forwarded-For` is believed; unset, the socket's peer is the client. */
-  TRUSTED_PROXIES: z
-    .string()
-    .transform((value) =>
-      value
-        .split(",")
-        .map((entry) => entry.trim())
-        .filter((entry) => entry.length > 0),
-    )
-    .refine((entries) => entries.every(isProxyAddressOrRange), {
-      error: "must be a comma-separated list of addresses or CIDR ranges such as 10.0.0.5,10.1.0.0/16 (or loopback, linklocal, uniquelocal)",
-    })
-    .optional(),
+  TRUSTED_PROXIES: commaSeparated({
+    accepts: isProxyAddressOrRange,
+    error: "must be a comma-separated list of addresses or CIDR ranges such as 10.0.0.5,10.1.0.0/16 (or loopback, linklocal, uniquelocal)",
+  }).optional(),
   /** Web Push: the VAPID key pair (base64url, as `npx web-push generate-vapid-keys` prints it); unset, one is made and kept in the database. */
   VAPID_PUBLIC_KEY: base64UrlKey(65, "an uncompressed P-256 public key").optional(),
   VAPID_PRIVATE_KEY: base64UrlKey(32, "a P-256 private key").optional(),
@@ -171,33 +165,21 @@ export const serverEnvSchema = z.object({
     .regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, { error: "must be a mailto: address or an https:// URL" })
     .optional(),
   /** The push services subscriptions may name (host names, `*.example.com`, or `*` for any); unset, the browsers' own. */
-  PUSH_SERVICE_HOSTS: z
-    .string()
-    .transform((value) =>
-      value
-        .split(",")
-        .map((entry) => entry.trim().toLowerCase())
-        .filter((entry) => entry.length > 0),
-    )
-    .refine((entries) => entries.length > 0 && entries.every((entry) => pushServiceHostPattern.test(entry)), {
-      error: "must be a comma-separated list of host names such as fcm.googleapis.com,*.push.apple.com (or *)",
-    })
-    .optional(),
+  PUSH_SERVICE_HOSTS: commaSeparated({
+    accepts: (entry) => pushServiceHostPattern.test(entry),
+    lowerCase: true,
+    required: true,
+    error: "must be a comma-separated list of host names such as fcm.googleapis.com,*.push.apple.com (or *)",
+  }).optional(),
   /** Largest upload, in bytes (25 MiB by default). */
   MAX_UPLOAD_BYTES: positiveWholeNumber(uploadDefaultMaxBytes),
   /** Comma-separated media types (`image/png`, `audio/*`, or `*` for any) that may be uploaded. */
-  UPLOAD_ALLOWED_TYPES: z
-    .string()
-    .transform((value) =>
-      value
-        .split(",")
-        .map((entry) => entry.trim().toLowerCase())
-        .filter((entry) => entry.length > 0),
-    )
-    .refine((entries) => entries.length > 0 && entries.every((entry) => mediaTypePattern.test(entry)), {
-      error: "must be a comma-separated list of media types such as image/png,audio/* (or *)",
-    })
-    .optional(),
+  UPLOAD_ALLOWED_TYPES: commaSeparated({
+    accepts: (entry) => mediaTypePattern.test(entry),
+    lowerCase: true,
+    required: true,
+    error: "must be a comma-separated list of media types such as image/png,audio/* (or *)",
+  }).optional(),
   UPLOAD_RATE_PER_MINUTE: positiveWholeNumber(30),
   /** With a bucket, attachments live in S3-compatible storage; without, under DATA_DIR/media. */
   S3_BUCKET: z.string().min(1).optional(),
