@@ -506,6 +506,32 @@ describe("conversations.removeMember", () => {
     otherEvents.stop();
   });
 
+  it("replays to a removed member who was away what the group heard up to their removal, and nothing after it", async () => {
+    const owner = await server.signUp("owner");
+    const member = await server.signUp("member");
+    const other = await server.signUp("other");
+    const group = await createGroup(owner, [member, other]);
+    const away = await listen(member.client);
+    await send(owner, group.id, "before the removal");
+    await away.waitFor((event) => event.type === "message.created");
+    const resumeFrom = away.lastEventId();
+    if (!resumeFrom) throw new Error("the stream gave no position");
+    away.stop();
+
+    await owner.client.api.conversations.removeMember.mutate({ conversationId: group.id, userId: member.user.id });
+    await send(other, group.id, "after the removal");
+    await owner.client.api.conversations.rename.mutate({ conversationId: group.id, title: "Without them" });
+
+    const back = await listen(member.client, resumeFrom);
+    expect(typesOf(back.events)).toEqual(["message.created", "conversation.updated", "conversation.left"]);
+    const [notice, update] = back.events.filter((event) => event.type !== "stream.ready");
+    if (notice?.type !== "message.created") throw new Error("the removal's notice was not replayed first");
+    expect(notice.message.kind).toBe("system");
+    expect(JSON.parse(notice.message.body ?? "null")).toMatchObject({ type: "member_removed", userId: member.user.id });
+    expect(update).toMatchObject({ type: "conversation.updated", change: "member_removed", userIds: [member.user.id] });
+    back.stop();
+  });
+
   it("lets admins remove members but not the owner or other admins; the owner removes anyone", async () => {
     const owner = await server.signUp("owner");
     const admin = await server.signUp("admin");

@@ -203,25 +203,28 @@ export interface EventRecorder {
   waitFor: (predicate: (event: StreamEvent) => boolean, timeoutMs?: number) => Promise<StreamEvent>;
   /** Resolves once the subscription is live on the server. */
   ready: Promise<void>;
+  /** The position of the last event received, to resume from. */
+  lastEventId: () => string | null;
   stop: () => void;
 }
 
-/** Subscribes to `events.stream` and records everything it yields. */
-export function recordEvents(client: ParleyClient): EventRecorder {
+/** Subscribes to `events.stream` (resuming after `lastEventId` when given) and records everything it yields. */
+export function recordEvents(client: ParleyClient, lastEventId?: string): EventRecorder {
   const events: StreamEvent[] = [];
+  let lastId: string | null = null;
   const waiters: { predicate: (event: StreamEvent) => boolean; resolve: (event: StreamEvent) => void }[] = [];
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
     markReady = resolve;
   });
   const subscription = client.api.events.stream.subscribe(
-    {},
+    lastEventId ? { lastEventId } : {},
     {
       onStarted: () => markReady(),
       onData: (envelope) => {
-        const event = (typeof envelope === "object" && envelope !== null && "data" in envelope && "id" in envelope
-          ? envelope.data
-          : envelope) as StreamEvent;
+        const tracked = typeof envelope === "object" && envelope !== null && "data" in envelope && "id" in envelope;
+        const event = (tracked ? envelope.data : envelope) as StreamEvent;
+        if (tracked) lastId = envelope.id;
         events.push(event);
         for (const waiter of [...waiters]) {
           if (waiter.predicate(event)) {
@@ -251,13 +254,14 @@ export function recordEvents(client: ParleyClient): EventRecorder {
     ready,
     waitFor,
     next: (predicate, timeoutMs) => waitFor(predicate, timeoutMs) as never,
+    lastEventId: () => lastId,
     stop: () => subscription.unsubscribe(),
   };
 }
 
 /** Records `events.stream` once it is live, so nothing committed afterwards can be missed. */
-export async function listen(client: ParleyClient): Promise<EventRecorder> {
-  const recorder = recordEvents(client);
+export async function listen(client: ParleyClient, lastEventId?: string): Promise<EventRecorder> {
+  const recorder = recordEvents(client, lastEventId);
   await recorder.waitFor((event) => event.type === "stream.ready");
   return recorder;
 }

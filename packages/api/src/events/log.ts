@@ -88,18 +88,34 @@ export async function readEventRange(
   return rows.map(toStoredEvent);
 }
 
-/** The events addressed to one user after `afterId`: their own, and their conversations'. */
+/**
+ * The events addressed to one user after `afterId`: their own, their conversations', and those of
+ * a conversation they left or were removed from since, up to their `conversation.left`: what they
+ * would have heard live, so that a resume shows who removed them before it says they are out.
+ */
 export async function readEventsForUser(
   db: Executor,
   query: { userId: string; afterId: number; limit: number },
 ): Promise<StoredEvent[]> {
+  // Uncorrelated, so the planner hashes it once; the correlated bound is read only for rows of
+  // such a conversation.
+  const leftSince = sql`${events.conversationId} in (
+      select (departure.payload->>'conversationId')::uuid from ${events} departure
+      where departure.user_id = ${query.userId}::uuid and departure.id > ${query.afterId}
+        and departure.type = 'conversation.left'
+    ) and ${events.id} < (
+      select max(departure.id) from ${events} departure
+      where departure.user_id = ${query.userId}::uuid and departure.id > ${query.afterId}
+        and departure.type = 'conversation.left'
+        and departure.payload->>'conversationId' = ${events.conversationId}::text
+    )`;
   const rows = await db
     .select(storedEventColumns)
     .from(events)
     .where(
       and(
         gt(events.id, query.afterId),
-        or(eq(events.userId, query.userId), inArray(events.conversationId, currentConversationsOf(db, query.userId))),
+        or(eq(events.userId, query.userId), inArray(events.conversationId, currentConversationsOf(db, query.userId)), leftSince),
       ),
     )
     .orderBy(asc(events.id))
