@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { listen, startTestServer, type TestServer } from "./harness";
+import { createGroup, listen, startTestServer, type TestServer } from "./harness";
 
 let server: TestServer;
 
@@ -161,6 +161,29 @@ describe("users.updateProfile", () => {
     const event = await events.waitFor((item) => item.type === "profile.updated");
     expect(event).toEqual({ type: "profile.updated", user: updated });
     events.stop();
+  });
+
+  it("tells the members of the user's groups at once, friends or not, once each, but not one who blocked them", async () => {
+    const olive = await server.signUp("olive");
+    const [pat, bea, cal] = await Promise.all([server.signUp("pat"), server.signUp("bea"), server.signUp("cal")]);
+    await createGroup(olive, [pat, bea, cal], "One");
+    await olive.client.api.conversations.createGroup.mutate({ title: "Two", memberIds: [pat.user.id, bea.user.id] });
+    await cal.client.api.friends.block.mutate({ userId: pat.user.id });
+    const [beaEvents, calEvents] = await Promise.all([listen(bea.client), listen(cal.client)]);
+
+    await pat.client.api.users.updateProfile.mutate({ displayName: "Pat, first" });
+    const second = await pat.client.api.users.updateProfile.mutate({ displayName: "Pat, second" });
+    await beaEvents.waitFor((event) => event.type === "profile.updated" && event.user.displayName === "Pat, second");
+    const beaHeard = beaEvents.events.filter((event) => event.type === "profile.updated").map((event) => event.type === "profile.updated" && event.user);
+    // Two groups in common, one event per change.
+    expect(beaHeard).toEqual([{ ...second, displayName: "Pat, first" }, second]);
+
+    // Cal's own change comes after anything addressed to them before it.
+    await cal.client.api.users.updateProfile.mutate({ displayName: "Cal, marker" });
+    await calEvents.waitFor((event) => event.type === "profile.updated" && event.user.id === cal.user.id);
+    expect(calEvents.events.some((event) => event.type === "profile.updated" && event.user.id === pat.user.id)).toBe(false);
+    beaEvents.stop();
+    calEvents.stop();
   });
 
   it("counts characters as people do: 64 emoji fit, 65 letters do not", async () => {

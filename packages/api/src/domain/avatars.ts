@@ -4,14 +4,12 @@ import { avatarSizePixels, unsentUploadLifetimeMs } from "@parley/db/limits";
 import { avatarUploads, users } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
-import { transactionWithEvents, type EmitEvent } from "../events/transaction";
+import { transactionWithEvents } from "../events/transaction";
 import { processedImageTypes, squareAvatar, UnreadableImageError } from "../media/images";
 import { inspectUpload, RefusedUploadError } from "../media/inspect-upload";
 import type { ParleyServices } from "../services";
 import { deleteBlobs, mediaEndpoint, takeUploadAllowance, type CreatedUpload } from "./attachments";
-import type { Executor } from "./membership";
-import { friendIdsOf } from "./relationships";
-import { publicUserColumns } from "./users";
+import { announceProfile, publicUserColumns } from "./users";
 import { toPublicUser, type PublicUser } from "./views";
 
 type AvatarServices = Pick<ParleyServices, "db" | "blobStore" | "clock" | "config" | "logger" | "feed" | "uploadLimiter">;
@@ -56,20 +54,13 @@ export async function findAvatarUpload(
   return row ? { storageKey: uploadKeyOf(row.id), contentType: row.contentType, sizeBytes: row.sizeBytes } : null;
 }
 
-/** Tells the user's own devices and their friends; everyone else sees it when they next load the user. */
-async function announce(tx: Executor, emit: EmitEvent, user: PublicUser): Promise<void> {
-  for (const recipient of [user.id, ...(await friendIdsOf(tx, user.id))]) {
-    emit({ userId: recipient }, { type: "profile.updated", user });
-  }
-}
-
 async function replaceAvatar(services: AvatarServices, userId: string, avatarKey: string | null): Promise<PublicUser> {
   const [previous] = await services.db.select({ avatarKey: users.avatarKey }).from(users).where(eq(users.id, userId));
   const user = await transactionWithEvents(services, async (tx, emit) => {
     const [row] = await tx.update(users).set({ avatarKey, updatedAt: services.clock.now() }).where(eq(users.id, userId)).returning(publicUserColumns);
     if (!row) throw new DomainError("NOT_FOUND", "User not found");
     const view = toPublicUser(row);
-    await announce(tx, emit, view);
+    await announceProfile(tx, emit, view);
     return view;
   });
   if (previous?.avatarKey && previous.avatarKey !== avatarKey) await deleteBlobs(services, [previous.avatarKey]);

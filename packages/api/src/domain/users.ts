@@ -1,11 +1,12 @@
-import { and, asc, desc, eq, ilike, ne, notInArray, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, isNull, ne, notInArray, or, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 
 import type { Database, Transaction } from "@parley/db/client";
-import { users } from "@parley/db/schema";
+import { conversationMembers, conversations, users } from "@parley/db/schema";
 
 import { DomainError } from "../errors";
-import { transactionWithEvents } from "../events/transaction";
+import { transactionWithEvents, type EmitEvent } from "../events/transaction";
 import type { ParleyServices } from "../services";
 import { friendIdsOf, hasBlocked, usersWhoBlocked } from "./relationships";
 import { toPublicUser, type PublicUser } from "./views";
@@ -95,7 +96,7 @@ export async function searchUsers(
   return rows.map(toPublicUser);
 }
 
-/** Changes the display name and tells the user's other devices and their friends. */
+/** Changes the display name and tells whoever shows the user (announceProfile). */
 export async function updateProfile(
   services: Pick<ParleyServices, "db" | "feed" | "clock">,
   options: { userId: string; displayName: string },
@@ -108,10 +109,31 @@ export async function updateProfile(
       .returning(publicUserColumns);
     if (!row) throw new DomainError("NOT_FOUND", "User not found");
     const user = toPublicUser(row);
-    // Friends see the new name at once; everyone else when they next load the conversation.
-    for (const recipient of [user.id, ...(await friendIdsOf(tx, user.id))]) {
-      emit({ userId: recipient }, { type: "profile.updated", user });
-    }
+    await announceProfile(tx, emit, user);
     return user;
   });
+}
+
+/**
+ * Tells everyone who shows the user of a change to their name or picture, at once: their own
+ * devices, their friends, and the members of the groups they are in (not those who blocked them,
+ * to whom they look like no one). One `profile.updated` per person, however many groups they share.
+ */
+export async function announceProfile(tx: Transaction, emit: EmitEvent, user: PublicUser): Promise<void> {
+  const other = alias(conversationMembers, "other");
+  const coMembers = await tx
+    .selectDistinct({ userId: other.userId })
+    .from(conversationMembers)
+    .innerJoin(conversations, and(eq(conversations.id, conversationMembers.conversationId), eq(conversations.kind, "group")))
+    .innerJoin(other, and(eq(other.conversationId, conversationMembers.conversationId), isNull(other.leftAt)))
+    .where(
+      and(
+        eq(conversationMembers.userId, user.id),
+        isNull(conversationMembers.leftAt),
+        ne(other.userId, user.id),
+        notInArray(other.userId, usersWhoBlocked(tx, user.id)),
+      ),
+    );
+  const recipients = new Set([user.id, ...(await friendIdsOf(tx, user.id)), ...coMembers.map((row) => row.userId)]);
+  for (const recipient of recipients) emit({ userId: recipient }, { type: "profile.updated", user });
 }
