@@ -202,3 +202,33 @@ test("messages sent to and from a device that went offline arrive exactly once w
   await ada.context.close();
   await bo.context.close();
 });
+
+test("a message written and not sent stays as a draft: shown in the chat list, kept across a reload, gone once sent", async ({ browser }) => {
+  const ada = await newPerson(browser, { name: "Ada" });
+  const bo = await newPerson(browser, { name: "Bo" });
+  const cy = await newPerson(browser, { name: "Cy" });
+  await befriend(ada, bo);
+  await befriend(ada, cy);
+  await openChatWith(ada, cy);
+  await openChatWith(ada, bo);
+  await composer(ada.page).fill("half a thought\nto finish later");
+
+  await openFromSidebar(ada.page, cy.displayName);
+  const boItem = sidebarItem(ada.page, bo.displayName);
+  await expect(boItem.getByTestId("conversation-preview")).toHaveText("Draft: half a thought to finish later");
+  await screenshot(ada.page, "chat-list-draft");
+
+  await ada.page.reload();
+  await expect(boItem.getByTestId("conversation-preview")).toHaveText("Draft: half a thought to finish later");
+  await openFromSidebar(ada.page, bo.displayName);
+  await expect(composer(ada.page)).toHaveValue("half a thought\nto finish later");
+  await composer(ada.page).press("Enter");
+  await expect(messagesWithText(ada.page, "half a thought to finish later")).toHaveCount(1);
+  await expect(composer(ada.page)).toHaveValue("");
+
+  await openFromSidebar(ada.page, cy.displayName);
+  await expect(boItem.getByTestId("conversation-preview")).toHaveText(/^You: half a thought/);
+  await ada.page.reload();
+  await openFromSidebar(ada.page, bo.displayName);
+  await expect(composer(ada.page)).toHaveValue("");
+});

@@ -180,6 +180,18 @@ describe("mergeConversationList", () => {
     expect(merged.conversations[conversationId]?.unreadCount).toBe(1);
   });
 
+  it("keeps a read receipt heard after the server read its list: a message read stays read", () => {
+    const mine = message(4, { senderId: me });
+    let state = stateWith(conversation({ lastSeq: 4, lastMessage: mine, lastReadSeq: 4 }));
+    state = applyStreamEvent(state, { type: "receipt.read", conversationId, userId: friend, lastReadSeq: 4 }, me);
+    // The list was read after the message was stored but before the friend read it.
+    const members = conversation().members.map((member) => ({ ...member, lastReadSeq: member.userId === me ? 4 : 3 }));
+    const merged = mergeConversationList(state, [conversation({ lastSeq: 4, lastMessage: mine, lastReadSeq: 4, members })]);
+    const summary = merged.conversations[conversationId];
+    expect(summary?.members.find((member) => member.userId === friend)?.lastReadSeq).toBe(4);
+    expect(summary && deliveryStateOf(summary, mine, me)).toBe("read");
+  });
+
   it("drops conversations the server no longer lists", () => {
     const merged = mergeConversationList(stateWith(conversation()), []);
     expect(merged.conversations).toEqual({});

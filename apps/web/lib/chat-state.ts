@@ -16,6 +16,7 @@ import type {
   PublicUser,
   ReactionView,
 } from "./api-types";
+import { withDraft, type Drafts } from "./draft-storage";
 import type { UploadJob } from "./uploads";
 
 /** A file a queued message carries: its upload's local id, and the attachment once uploaded. */
@@ -89,6 +90,8 @@ export interface ChatState {
   /** Everyone seen as a member, friend or search result, by user id. */
   people: Record<string, KnownPerson>;
   notices: Notice[];
+  /** What is written and not sent, by conversation (lib/draft-storage.ts). */
+  drafts: Drafts;
 }
 
 /** How each part of the store reads the state and changes it; every change reaches the screens. */
@@ -114,6 +117,7 @@ export const initialChatState: ChatState = {
   blocked: [],
   people: {},
   notices: [],
+  drafts: {},
 };
 
 /* People */
@@ -366,11 +370,8 @@ export function withConversationView(state: ChatState, view: ConversationView, m
         title: view.title,
         creatorId: view.creatorId,
         disappearing: view.disappearing,
-        members: view.members.map((member) => {
-          // A member's read position only moves forward, whichever copy is fresher.
-          const known = current.members.find((existing) => existing.userId === member.userId);
-          return known && known.lastReadSeq > member.lastReadSeq ? { ...member, lastReadSeq: known.lastReadSeq } : member;
-        }),
+        // A member's read position only moves forward, whichever copy is fresher.
+        members: membersReadAtLeast(view.members, current.members),
       }
     : summaryFromView(view, meId);
   return {
@@ -390,6 +391,7 @@ export function withoutConversation(state: ChatState, conversationId: string): C
     timelines,
     typing,
     outbox: state.outbox.filter((entry) => entry.conversationId !== conversationId),
+    drafts: withDraft(state.drafts, conversationId, ""),
   };
 }
 
@@ -411,13 +413,24 @@ export function mergeConversationList(state: ChatState, list: ConversationSummar
 }
 
 export function mergeSummary(current: ConversationSummary | undefined, fresh: ConversationSummary): ConversationSummary {
-  if (!current || fresh.lastSeq >= current.lastSeq) {
-    if (current && current.lastReadSeq > fresh.lastReadSeq) {
-      return { ...fresh, lastReadSeq: current.lastReadSeq, unreadCount: Math.min(fresh.unreadCount, current.unreadCount) };
+  if (!current) return fresh;
+  // A read receipt heard live after the server read its list must not be undone by the list.
+  const merged = { ...fresh, members: membersReadAtLeast(fresh.members, current.members) };
+  if (fresh.lastSeq >= current.lastSeq) {
+    if (current.lastReadSeq > fresh.lastReadSeq) {
+      return { ...merged, lastReadSeq: current.lastReadSeq, unreadCount: Math.min(fresh.unreadCount, current.unreadCount) };
     }
-    return fresh;
+    return merged;
   }
-  return { ...fresh, lastSeq: current.lastSeq, lastMessage: current.lastMessage, lastActivityAt: current.lastActivityAt, unreadCount: current.unreadCount, lastReadSeq: Math.max(current.lastReadSeq, fresh.lastReadSeq) };
+  return { ...merged, lastSeq: current.lastSeq, lastMessage: current.lastMessage, lastActivityAt: current.lastActivityAt, unreadCount: current.unreadCount, lastReadSeq: Math.max(current.lastReadSeq, fresh.lastReadSeq) };
+}
+
+/** The fresh members, each with the further of the two read positions: they only move forward. */
+function membersReadAtLeast(fresh: ConversationSummary["members"], known: ConversationSummary["members"]): ConversationSummary["members"] {
+  return fresh.map((member) => {
+    const before = known.find((existing) => existing.userId === member.userId);
+    return before && before.lastReadSeq > member.lastReadSeq ? { ...member, lastReadSeq: before.lastReadSeq } : member;
+  });
 }
 
 export function sortedConversations(conversations: Record<string, ConversationSummary>): ConversationSummary[] {

@@ -26,6 +26,7 @@ import {
   type ChatState,
   type ChatStateHandle,
 } from "./chat-state";
+import { clearDrafts, loadDrafts, saveDrafts, withDraft } from "./draft-storage";
 import { Outbox } from "./outbox";
 import { clearOutbox, loadOutbox, saveOutbox } from "./outbox-storage";
 import { StreamSync } from "./stream-sync";
@@ -109,6 +110,7 @@ export class ChatStore {
     if (after === before) return;
     this.state = after;
     if (after.outbox !== before.outbox && after.me) saveOutbox(after.me.id, after.outbox);
+    if (after.drafts !== before.drafts && after.me) saveDrafts(after.me.id, after.drafts);
     for (const listener of this.listeners) listener();
   }
 
@@ -122,7 +124,7 @@ export class ChatStore {
       return describeProblem(error).code === "UNAUTHORIZED" ? "signed-out" : "unreachable";
     }
     if (this.stopped) return "ready";
-    this.update((state) => ({ ...state, me, outbox: loadOutbox(me.id) }));
+    this.update((state) => ({ ...state, me, outbox: loadOutbox(me.id), drafts: loadDrafts(me.id) }));
 
     this.cleanups.push(
       this.client.onConnectionState((connection) => {
@@ -579,7 +581,7 @@ export class ChatStore {
     });
   }
 
-  /** Ends this session and forgets this device's unsent messages. */
+  /** Ends this session and forgets this device's unsent messages and drafts. */
   async signOut(): Promise<void> {
     const meId = this.state.me?.id;
     this.signingOut = true;
@@ -588,7 +590,18 @@ export class ChatStore {
     } catch {
       // Signed out already, or unreachable: the page leaves either way.
     }
-    if (meId) clearOutbox(meId);
+    if (meId) {
+      clearOutbox(meId);
+      clearDrafts(meId);
+    }
+  }
+
+  /** Keeps what is written in a conversation's box until it is sent; blank removes it. */
+  setDraft(conversationId: string, text: string): void {
+    this.update((state) => {
+      const drafts = withDraft(state.drafts, conversationId, text);
+      return drafts === state.drafts ? state : { ...state, drafts };
+    });
   }
 
   /* Notices and failures */

@@ -15,6 +15,9 @@ import { EmojiPanel } from "./emoji-panel";
 import { StickerPanel } from "./sticker-panel";
 import { VoiceRecorder, type Recording } from "./voice-recorder";
 
+/** A draft is kept this long after the last keystroke (and at once when the chat is left). */
+const draftSaveDelayMs = 400;
+
 function hasFiles(event: DragEvent): boolean {
   return Array.from(event.dataTransfer?.types ?? []).includes("Files");
 }
@@ -36,7 +39,8 @@ export function Composer({
 }) {
   const store = useChatStore();
   const me = useMe();
-  const [text, setText] = useState("");
+  // What was written here and not sent comes back when the chat is opened again.
+  const [text, setText] = useState(() => store.getState().drafts[conversation.id] ?? "");
   const [draftBeforeEdit, setDraftBeforeEdit] = useState("");
   const [choosingEmoji, setChoosingEmoji] = useState(false);
   const [panel, setPanel] = useState<"emoji" | "stickers">("emoji");
@@ -161,6 +165,23 @@ export function Composer({
     if (shownEditId) inputRef.current?.focus();
   }, [shownEditId]);
 
+  // The draft is kept a moment after typing stops, when the chat is left, and when the page goes.
+  const draft = shownEditId ? draftBeforeEdit : text;
+  const draftRef = useRef(draft);
+  useEffect(() => {
+    draftRef.current = draft;
+    const timer = setTimeout(() => store.setDraft(conversation.id, draft), draftSaveDelayMs);
+    return () => clearTimeout(timer);
+  }, [store, conversation.id, draft]);
+  useEffect(() => {
+    const flush = () => store.setDraft(conversation.id, draftRef.current);
+    window.addEventListener("pagehide", flush);
+    return () => {
+      window.removeEventListener("pagehide", flush);
+      flush();
+    };
+  }, [store, conversation.id]);
+
   useEffect(() => {
     if (replyTo) inputRef.current?.focus();
   }, [replyTo]);
@@ -195,6 +216,8 @@ export function Composer({
     }
     // The message waits in the outbox until its files are uploaded; the tray is handed over to it.
     store.sendMessage({ conversationId: conversation.id, body: trimmed, replyToId: replyTo?.id ?? null, uploadIds: trayIds });
+    store.setDraft(conversation.id, "");
+    draftRef.current = "";
     setTrayIds([]);
     setTrayProblem(null);
     setChoosingEmoji(false);

@@ -28,6 +28,8 @@ export function ConversationListItem({ conversation, active }: { conversation: C
   const title = conversationTitle(conversation, me.id);
   const last = conversation.lastMessage;
   const typing = typingText(conversation, typers, me.id);
+  // What was written there and not sent, for any chat but the open one (whose box shows it).
+  const draft = useChatState((state) => (active ? undefined : state.drafts[conversation.id]));
   const store = useChatStore();
   const formerSenderId =
     last && conversation.kind === "group" && !conversation.members.some((member) => member.userId === last.senderId) ? last.senderId : null;
@@ -41,6 +43,8 @@ export function ConversationListItem({ conversation, active }: { conversation: C
   if (typing) {
     preview = typing;
     previewStyle = active ? "font-medium" : "text-sky-700 dark:text-sky-400";
+  } else if (draft) {
+    preview = draft.replace(/\s+/g, " ").trim();
   } else if (pending) {
     preview = `You: ${messagePreview(pending)}`;
   } else if (!last) {
@@ -114,8 +118,10 @@ export function ConversationListItem({ conversation, active }: { conversation: C
         </span>
         <span className="flex items-center gap-2">
           <span
+            data-testid="conversation-preview"
             className={`min-w-0 flex-1 truncate text-sm ${active ? "text-sky-50" : "text-zinc-500 dark:text-zinc-400"} ${previewStyle}`}
           >
+            {draft && !typing && <span className="text-rose-700 dark:text-rose-400">Draft: </span>}
             {preview}
           </span>
           {unread > 0 && (
