@@ -2,6 +2,8 @@
  * What the user was writing in each conversation and has not sent, kept on this device (like the
  * outbox) so that it survives switching chats and reloading, and forgotten on sign-out.
  */
+import { readStored, writeStored } from "./device-storage";
+
 const storageKeyPrefix = "parley.drafts.";
 
 /** Longer drafts are kept cut to this, which is past what a message may hold anyway. */
@@ -15,32 +17,19 @@ function storageKey(userId: string): string {
 export type Drafts = Record<string, string>;
 
 export function loadDrafts(userId: string): Drafts {
-  try {
-    const parsed: unknown = JSON.parse(localStorage.getItem(storageKey(userId)) ?? "{}");
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
-    return Object.fromEntries(
-      Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1].trim().length > 0),
-    );
-  } catch {
-    return {};
-  }
+  const parsed = readStored(storageKey(userId));
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
+  return Object.fromEntries(
+    Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1].trim().length > 0),
+  );
 }
 
 export function saveDrafts(userId: string, drafts: Drafts): void {
-  try {
-    if (Object.keys(drafts).length === 0) localStorage.removeItem(storageKey(userId));
-    else localStorage.setItem(storageKey(userId), JSON.stringify(drafts));
-  } catch {
-    // Storage full or disabled: drafts still live in memory for this visit.
-  }
+  writeStored(storageKey(userId), Object.keys(drafts).length === 0 ? null : drafts);
 }
 
 export function clearDrafts(userId: string): void {
-  try {
-    localStorage.removeItem(storageKey(userId));
-  } catch {
-    // Nothing stored.
-  }
+  writeStored(storageKey(userId), null);
 }
 
 /** The drafts with this conversation's set to `text` (removed when blank); the same object when nothing changes. */

@@ -1,4 +1,5 @@
 import type { OutboxEntry } from "./chat-state";
+import { readStored, writeStored } from "./device-storage";
 
 const storageKeyPrefix = "parley.outbox.";
 
@@ -35,32 +36,19 @@ function isOutboxAttachment(value: unknown): boolean {
 
 /** The user's unsent messages from an earlier visit; one caught mid-send is simply sent again. */
 export function loadOutbox(userId: string): OutboxEntry[] {
-  try {
-    const parsed: unknown = JSON.parse(localStorage.getItem(storageKey(userId)) ?? "[]");
-    if (!Array.isArray(parsed)) return [];
-    return parsed.filter(isOutboxEntry).map((entry) => ({
-      ...entry,
-      status: entry.status === "failed" ? "failed" : "queued",
-      error: entry.status === "failed" ? (entry.error ?? null) : null,
-    }));
-  } catch {
-    return [];
-  }
+  const parsed = readStored(storageKey(userId));
+  if (!Array.isArray(parsed)) return [];
+  return parsed.filter(isOutboxEntry).map((entry) => ({
+    ...entry,
+    status: entry.status === "failed" ? "failed" : "queued",
+    error: entry.status === "failed" ? (entry.error ?? null) : null,
+  }));
 }
 
 export function saveOutbox(userId: string, entries: OutboxEntry[]): void {
-  try {
-    if (entries.length === 0) localStorage.removeItem(storageKey(userId));
-    else localStorage.setItem(storageKey(userId), JSON.stringify(entries));
-  } catch {
-    // Storage full or disabled: the queue still lives in memory for this visit.
-  }
+  writeStored(storageKey(userId), entries.length === 0 ? null : entries);
 }
 
 export function clearOutbox(userId: string): void {
-  try {
-    localStorage.removeItem(storageKey(userId));
-  } catch {
-    // Nothing stored, nothing to clear.
-  }
+  writeStored(storageKey(userId), null);
 }
