@@ -155,6 +155,21 @@ describe("migrations on an empty database", () => {
     expect(await appliedMigrationCount(database.db)).toBe(countBefore);
   });
 
+  it("leaves JIT off for the functions whose generic plans would cross its cost threshold", async () => {
+    database = await createEmptyDatabase();
+    await migrate(database.handle);
+    const rows = await selectRows<{ name: string; config: string[] | null }>(
+      database.db,
+      sql`select proname as name, proconfig as config from pg_proc
+          where proname in ('parley_history', 'parley_history_after', 'parley_search_messages') order by proname`,
+    );
+    expect(rows).toEqual([
+      { name: "parley_history", config: ["jit=off"] },
+      { name: "parley_history_after", config: ["jit=off"] },
+      { name: "parley_search_messages", config: ["jit=off"] },
+    ]);
+  });
+
   it("records every migration file in the journal, so none is silently skipped", async () => {
     const journal = await readJournal();
     const sqlFiles = (await readdir(migrationsFolder)).filter((name) => name.endsWith(".sql")).sort();
