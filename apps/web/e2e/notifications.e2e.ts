@@ -190,6 +190,8 @@ test("mutes, unread counts in the title and favicon, @mentions and notification 
   // Settings: previews are stored for the account; sound is this device's.
   await bo.page.goto("/settings");
   const previews = bo.page.getByTestId("previews-toggle");
+  // The switch is disabled until the account's settings have loaded.
+  await expect(previews).toBeEnabled();
   await expect(previews).not.toBeChecked();
   await previews.check({ force: true });
   await expect(previews).toBeChecked();
