@@ -110,7 +110,8 @@ export class ChatStore {
     if (after === before) return;
     this.state = after;
     if (after.outbox !== before.outbox && after.me) saveOutbox(after.me.id, after.outbox);
-    if (after.drafts !== before.drafts && after.me) saveDrafts(after.me.id, after.drafts);
+    // Once signing out, nothing is written back for the account: its drafts are being forgotten.
+    if (after.drafts !== before.drafts && after.me && !this.signingOut) saveDrafts(after.me.id, after.drafts);
     for (const listener of this.listeners) listener();
   }
 
