@@ -203,7 +203,7 @@ test("messages sent to and from a device that went offline arrive exactly once w
   await bo.context.close();
 });
 
-test("a message written and not sent stays as a draft: shown in the chat list, kept across a reload, gone once sent", async ({ browser }) => {
+test("a message written and not sent stays as a draft: shown in the chat list, kept across a reload, gone once sent or signed out", async ({ browser }) => {
   const ada = await newPerson(browser, { name: "Ada" });
   const bo = await newPerson(browser, { name: "Bo" });
   const cy = await newPerson(browser, { name: "Cy" });
@@ -231,4 +231,15 @@ test("a message written and not sent stays as a draft: shown in the chat list, k
   await ada.page.reload();
   await openFromSidebar(ada.page, bo.displayName);
   await expect(composer(ada.page)).toHaveValue("");
+
+  // A draft left behind is forgotten when the account signs out of this browser.
+  await composer(ada.page).fill("not for the next person here");
+  await openFromSidebar(ada.page, cy.displayName);
+  await expect(boItem.getByTestId("conversation-preview")).toHaveText("Draft: not for the next person here");
+  const storedDraft = () => ada.page.evaluate((userId) => localStorage.getItem(`parley.drafts.${userId}`), ada.id);
+  expect(await storedDraft()).toContain("not for the next person here");
+  await ada.page.goto("/settings");
+  await ada.page.getByRole("button", { name: "Sign out", exact: true }).first().click();
+  await expect(ada.page).toHaveURL(/\/login/);
+  expect(await storedDraft()).toBeNull();
 });
