@@ -137,6 +137,14 @@ test("a reload keeps history and unread counts; older history loads upward in pl
   // Without the adjustment the ten prepended messages would push it a few hundred pixels down.
   expect(anchorTop).toBeLessThan(300);
 
+  // Everything was unread when the chat opened: the divider sits above the first message, and only once.
+  const divider = bo.page.getByTestId("unread-divider");
+  await expect(divider).toHaveCount(1);
+  await expect(bo.page.locator('[data-testid="unread-divider"] + li')).toHaveAttribute("data-message-id", /.+/);
+  await expect(bo.page.locator('[data-testid="unread-divider"] + li').getByTestId("message-body")).toHaveText(/^history 1\b/);
+  await divider.scrollIntoViewIfNeeded();
+  await screenshot(bo.page, "unread-divider");
+
   await bo.page.reload();
   for (const text of ["one", "two", "three"]) await expect(messagesWithText(bo.page, text)).toHaveCount(1);
   await expect(item.getByTestId("unread-badge")).toHaveCount(0);

@@ -25,6 +25,8 @@ const groupWindowMs = 5 * 60_000;
 type Row =
   | { kind: "day"; key: string; label: string }
   | { kind: "notice"; key: string; text: string }
+  /** Where the messages that were unread when the chat was opened begin. */
+  | { kind: "unread"; key: string }
   | { kind: "message"; key: string; item: DisplayedMessage };
 
 function pendingAsMessage(entry: OutboxEntry, previewUrls: ReadonlyMap<string, string>): MessageView {
@@ -97,6 +99,8 @@ export function MessageList({
     return () => clearTimeout(timer);
   }, [focusMessageId]);
   const [atBottom, setAtBottom] = useState(true);
+  // Read up to here when the chat was opened: the divider stays there while the chat is open.
+  const [readUpToOnOpen] = useState(() => (conversation.unreadCount > 0 ? conversation.lastReadSeq : null));
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const listRef = useRef<HTMLOListElement>(null);
@@ -118,6 +122,7 @@ export function MessageList({
   }, []);
 
   const messages = timeline?.messages;
+  const hasOlder = timeline?.hasOlder ?? false;
   // Local previews of unsent pictures, as one string so that upload progress does not re-render the list.
   const previewUrlList = useChatState((state) =>
     Object.values(state.uploads)
@@ -143,11 +148,25 @@ export function MessageList({
       })),
     ];
     const result: Row[] = [];
+    let unreadMarked = false;
     all.forEach(({ message, status, entry }, index) => {
       const before = all[index - 1]?.message;
       const after = all[index + 1]?.message;
       if (!before || !isSameDay(before.createdAt, message.createdAt)) {
         result.push({ kind: "day", key: `day:${message.createdAt.slice(0, 10)}:${message.id}`, label: formatDayLabel(message.createdAt) });
+      }
+      // Above the first message unread on opening, once what comes before it is loaded too.
+      if (
+        readUpToOnOpen !== null &&
+        !unreadMarked &&
+        !entry &&
+        message.seq > readUpToOnOpen &&
+        message.senderId !== me.id &&
+        message.kind !== "system" &&
+        (before ? before.seq <= readUpToOnOpen : !hasOlder)
+      ) {
+        unreadMarked = true;
+        result.push({ kind: "unread", key: `unread:${message.id}` });
       }
       const joinsBefore =
         before !== undefined &&
@@ -199,7 +218,7 @@ export function MessageList({
       });
     });
     return result;
-  }, [messages, outbox, conversation, people, me.id, previewUrls]);
+  }, [messages, outbox, conversation, people, me.id, previewUrls, readUpToOnOpen, hasOlder]);
 
   // Senders and people named in notices who have since left the group: their names are looked up once.
   useEffect(() => {
@@ -347,6 +366,12 @@ export function MessageList({
                       <span className="rounded-full bg-amber-50 px-3 py-1 text-center text-xs text-amber-800 dark:bg-amber-950/60 dark:text-amber-200">
                         {row.text}
                       </span>
+                    </li>
+                  ) : row.kind === "unread" ? (
+                    <li key={row.key} data-testid="unread-divider" className="my-3 flex items-center gap-3" aria-label="Unread messages">
+                      <span aria-hidden="true" className="h-px flex-1 bg-sky-300 dark:bg-sky-800" />
+                      <span className="rounded-full bg-sky-100 px-3 py-1 text-xs font-medium text-sky-800 dark:bg-sky-950 dark:text-sky-200">Unread messages</span>
+                      <span aria-hidden="true" className="h-px flex-1 bg-sky-300 dark:bg-sky-800" />
                     </li>
                   ) : row.kind === "day" ? (
                     <li key={row.key} className="z-10 my-3 flex justify-center md:sticky md:top-2" aria-label={row.label}>
